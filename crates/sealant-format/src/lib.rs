@@ -1,0 +1,69 @@
+//! The text formats of [Sealant](https://docs.rs/sealant): sealed blobs and
+//! keys.
+//!
+//! This crate is the one parser and printer of both formats. The
+//! `#[secret]` macro, the runtime and the `cargo sealant` CLI all call it, so
+//! that a blob the CLI prints is exactly what the macro accepts and the
+//! runtime opens. It does no I/O and no cryptography: it checks structure
+//! (prefix, version, name, lengths, lowercase hex) and converts between text
+//! and bytes. `docs/FORMAT.md` in the repository describes both formats with
+//! test vectors.
+//!
+//! # Example
+//!
+//! ```
+//! use sealant_format::Blob;
+//!
+//! let text = "sealant:v1:API_TOKEN:3fa2c91e:000102030405060708090a0b:\
+//!             00112233445566778899aabbccddeeff0011";
+//! let blob = Blob::parse(text)?;
+//! assert_eq!(blob.name(), "API_TOKEN");
+//! assert_eq!(blob.kid().to_string(), "3fa2c91e");
+//! assert_eq!(blob.sealed().len(), 18); // 2 bytes of ciphertext, 16 of tag
+//! assert_eq!(blob.to_string(), text); // printing is canonical
+//! # Ok::<(), sealant_format::BlobError>(())
+//! ```
+//!
+//! # Security
+//!
+//! No error of this crate carries or prints the text it rejected: a
+//! rejected "blob" may be a plaintext secret pasted in the wrong place, and
+//! a rejected key is key material. Errors name the field and the position
+//! of the problem instead. Decoded key bytes are written into a buffer that
+//! the caller owns (and should zeroize); encoded keys are returned in
+//! [`zeroize::Zeroizing`] strings.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+mod blob;
+mod hex;
+mod key;
+mod kid;
+mod name;
+
+pub use crate::blob::{Blob, BlobError, Field, associated_data};
+pub use crate::hex::HexProblem;
+pub use crate::key::{KeyError, decode_key, encode_key, split_keys};
+pub use crate::kid::{Kid, KidError};
+pub use crate::name::{NameError, validate_name};
+
+/// The text every blob starts with: `sealant:`.
+pub const BLOB_PREFIX: &str = "sealant:";
+/// The only blob version this crate reads and writes.
+pub const BLOB_VERSION: &str = "v1";
+/// The text every key starts with; a leak scanner can match on it.
+pub const KEY_PREFIX: &str = "sealant-key-v1:";
+/// Length of a key in bytes (AES-256).
+pub const KEY_LEN: usize = 32;
+/// Length of a key id in bytes.
+pub const KID_LEN: usize = 4;
+/// Length of an AES-GCM nonce in bytes.
+pub const NONCE_LEN: usize = 12;
+/// Length of an AES-GCM authentication tag in bytes.
+pub const TAG_LEN: usize = 16;
+/// Longest secret name accepted, in bytes.
+pub const MAX_NAME_LEN: usize = 128;

@@ -1,0 +1,190 @@
+//! The runtime's errors.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use sealant_format::{BlobError, KeyError, Kid, NameError};
+
+/// Why a secret could not be sealed or unsealed, or keys not loaded.
+///
+/// No variant holds plaintext or key material, so `Display` and `Debug` are
+/// safe to log. Variants carry what helps fix the problem: the secret's
+/// name, the key id that was wanted and the ones that were available, the
+/// environment variable consulted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Neither the key variable (`SEALANT_KEY` by default) nor its `_FILE`
+    /// companion is set.
+    #[error(
+        "no key: neither {var} nor {var}_FILE is set; set {var} to the key \
+         (or {var}_FILE to a file that holds it), made with `cargo sealant keygen`"
+    )]
+    KeyMissing {
+        /// The variable consulted.
+        var: String,
+    },
+
+    /// Both the key variable and its `_FILE` companion are set, so it is
+    /// unclear which to use.
+    #[error("both {var} and {var}_FILE are set; unset one of them")]
+    KeySourceConflict {
+        /// The variable consulted.
+        var: String,
+    },
+
+    /// The key variable is set but does not hold valid Unicode.
+    #[error("{var} is not valid UTF-8; it must hold `sealant-key-v1:` keys")]
+    KeyNotUnicode {
+        /// The variable consulted.
+        var: String,
+    },
+
+    /// The key file named by `<VAR>_FILE` could not be read.
+    #[error("cannot read the key file {} named by {var}_FILE: {source}", path.display())]
+    KeyFile {
+        /// The variable that names the file.
+        var: String,
+        /// The file's path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// The key source holds no key at all (it is empty or only whitespace).
+    #[error("{origin} holds no key; put a key made with `cargo sealant keygen` in it")]
+    KeyEmpty {
+        /// Where the keys were read from: a variable, or a file and the
+        /// variable that names it.
+        origin: String,
+    },
+
+    /// One of the keys is malformed. The key itself is never shown.
+    #[error("key #{position} in {origin} is malformed: {reason}")]
+    KeyMalformed {
+        /// Where the keys were read from.
+        origin: String,
+        /// The key's 1-based position in that source.
+        position: usize,
+        /// What is wrong with it.
+        reason: KeyError,
+    },
+
+    /// Two different keys in one source have the same key id, so a blob's
+    /// kid cannot tell them apart.
+    #[error(
+        "two different keys in {origin} have the same kid {kid}; \
+         remove one of them, or make a new key with `cargo sealant keygen`"
+    )]
+    KidCollision {
+        /// Where the keys were read from.
+        origin: String,
+        /// The kid they share.
+        kid: Kid,
+    },
+
+    /// None of the loaded keys has the kid the blob was sealed with.
+    #[error(
+        "secret {name} was sealed with key {wanted}, but {origin} holds {}; \
+         add that key to {origin} or re-seal the secret with one of these",
+        KidList(available)
+    )]
+    KeyNotFound {
+        /// The secret's name.
+        name: String,
+        /// The kid the blob names.
+        wanted: Kid,
+        /// The kids of the keys that were loaded.
+        available: Vec<Kid>,
+        /// Where the keys were read from.
+        origin: String,
+    },
+
+    /// The key with the right kid did not authenticate the blob: the blob
+    /// was tampered with, was moved from another name, or was sealed with a
+    /// different key.
+    #[error(
+        "secret {name} failed to authenticate under key {kid}: the blob was altered, \
+         copied from another secret, or sealed with another key; re-seal it with \
+         `cargo sealant seal --name {name}`"
+    )]
+    Authentication {
+        /// The secret's name.
+        name: String,
+        /// The kid of the key that was tried.
+        kid: Kid,
+    },
+
+    /// The blob decrypted, but its plaintext is not UTF-8, so it cannot be
+    /// a `SecretString`.
+    #[error("secret {name} decrypted, but its plaintext is not UTF-8")]
+    NotUtf8 {
+        /// The secret's name.
+        name: String,
+    },
+
+    /// A blob's text is malformed.
+    #[error("malformed blob: {0}")]
+    Blob(#[from] BlobError),
+
+    /// A secret name is invalid.
+    #[error("invalid secret name: {0}")]
+    Name(#[from] NameError),
+
+    /// The operating system's random number generator failed.
+    #[error("the operating system's random number generator failed")]
+    Rng,
+
+    /// Several secrets could not be unsealed; returned by
+    /// [`unseal_all`](crate::unseal_all), one entry per failing secret.
+    #[error("{} of {total} sealed secrets could not be unsealed:{}", failures.len(), FailureList(failures))]
+    Unseal {
+        /// How many secrets were tried.
+        total: usize,
+        /// Each failing secret with its reason.
+        failures: Vec<Failure>,
+    },
+}
+
+/// One secret that [`unseal_all`](crate::unseal_all) could not open.
+#[derive(Debug)]
+pub struct Failure {
+    /// The secret's name.
+    pub name: &'static str,
+    /// Why it failed.
+    pub error: Error,
+}
+
+struct KidList<'a>(&'a [Kid]);
+
+impl fmt::Display for KidList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [] => f.write_str("no keys"),
+            [kid] => write!(f, "only key {kid}"),
+            kids => {
+                f.write_str("keys ")?;
+                for (i, kid) in kids.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{kid}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+struct FailureList<'a>(&'a [Failure]);
+
+impl fmt::Display for FailureList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for failure in self.0 {
+            write!(f, "\n  {}: {}", failure.name, failure.error)?;
+        }
+        Ok(())
+    }
+}

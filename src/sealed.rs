@@ -1,0 +1,107 @@
+//! Sealed secrets, as the `#[secret]` macro embeds them.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use secrecy::SecretString;
+use sealant_format::{KID_LEN, Kid, NONCE_LEN};
+
+use crate::{Error, Keyring};
+
+/// A secret sealed with AES-256-GCM, as embedded by [`#[secret]`](crate::secret).
+///
+/// It holds the secret's name, the key variable that opens it, the key id,
+/// the nonce and the ciphertext: no plaintext. Make one with the macro:
+///
+/// ```
+/// use sealant::{Sealed, secret};
+///
+/// #[secret]
+/// const API_TOKEN: Sealed = "sealant:v1:API_TOKEN:3fa2c91e:000102030405060708090a0b:00112233445566778899aabbccddeeff0011";
+///
+/// assert_eq!(API_TOKEN.name(), "API_TOKEN");
+/// assert_eq!(API_TOKEN.key_var(), "SEALANT_KEY");
+/// ```
+#[derive(Clone, Copy)]
+pub struct Sealed {
+    name: &'static str,
+    key_var: &'static str,
+    kid: Kid,
+    nonce: [u8; NONCE_LEN],
+    sealed: &'static [u8],
+}
+
+impl Sealed {
+    /// Not public API; used by the code `#[secret]` generates.
+    #[doc(hidden)]
+    pub const fn __new(
+        name: &'static str,
+        key_var: &'static str,
+        kid: [u8; KID_LEN],
+        nonce: [u8; NONCE_LEN],
+        sealed: &'static [u8],
+    ) -> Self {
+        Self {
+            name,
+            key_var,
+            kid: Kid::from_bytes(kid),
+            nonce,
+            sealed,
+        }
+    }
+
+    /// The secret's name, which the ciphertext is bound to.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The environment variable whose keys open this secret:
+    /// `SEALANT_KEY` unless the item says `#[secret(env = "...")]`.
+    pub fn key_var(&self) -> &'static str {
+        self.key_var
+    }
+
+    /// The id of the key this secret was sealed with.
+    pub fn kid(&self) -> Kid {
+        self.kid
+    }
+
+    /// Decrypts the secret with the keys from its key variable.
+    ///
+    /// The keys are read from the environment (see [`Keyring::from_env`])
+    /// the first time a secret needs that variable, and kept for the life of
+    /// the process. A failed load is not kept: a later call reads the
+    /// environment again.
+    pub fn unseal(&self) -> Result<SecretString, Error> {
+        self.unseal_with(&*process_keyring(self.key_var)?)
+    }
+
+    /// Decrypts the secret with the keys of `keyring`.
+    pub fn unseal_with(&self, keyring: &Keyring) -> Result<SecretString, Error> {
+        keyring.open_parts(self.name, self.kid, &self.nonce, self.sealed)
+    }
+}
+
+impl fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sealed")
+            .field("name", &self.name)
+            .field("key_var", &self.key_var)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keys of `var`, loaded once per process.
+fn process_keyring(var: &'static str) -> Result<Arc<Keyring>, Error> {
+    static LOADED: Mutex<Vec<(&str, Arc<Keyring>)>> = Mutex::new(Vec::new());
+    // Holding the lock while loading makes threads that race for the same
+    // variable wait for one load instead of each doing their own.
+    let mut loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, keyring)) = loaded.iter().find(|(known, _)| *known == var) {
+        return Ok(Arc::clone(keyring));
+    }
+    let keyring = Arc::new(Keyring::from_env(var)?);
+    loaded.push((var, Arc::clone(&keyring)));
+    Ok(keyring)
+}

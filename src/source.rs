@@ -1,0 +1,132 @@
+//! Where keys come from.
+//!
+//! Today keys come from the environment: a variable, or a file that a
+//! `_FILE` variable names. Later sources (a command, OpenBao or Vault
+//! Transit, a cloud KMS) implement [`KeySource`] beside [`Env`].
+
+use std::env;
+use std::ffi::OsString;
+use std::fs;
+use std::path::PathBuf;
+
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::{Error, Keyring};
+
+/// A place to load a [`Keyring`] from.
+pub(crate) trait KeySource {
+    /// Reads and parses the keys.
+    fn load(&self) -> Result<Keyring, Error>;
+}
+
+/// The keys in `VAR`, or in the file that `VAR_FILE` names.
+pub(crate) struct Env<'a> {
+    var: &'a str,
+    lookup: fn(&str) -> Option<OsString>,
+}
+
+impl<'a> Env<'a> {
+    pub(crate) fn new(var: &'a str) -> Self {
+        Self {
+            var,
+            lookup: |name| env::var_os(name),
+        }
+    }
+}
+
+impl KeySource for Env<'_> {
+    fn load(&self) -> Result<Keyring, Error> {
+        let var = self.var;
+        let file_var = format!("{var}_FILE");
+        match ((self.lookup)(var), (self.lookup)(&file_var)) {
+            (Some(_), Some(_)) => Err(Error::KeySourceConflict {
+                var: var.to_owned(),
+            }),
+            (Some(value), None) => {
+                let text = match value.into_string() {
+                    Ok(text) => Zeroizing::new(text),
+                    Err(value) => {
+                        value.into_encoded_bytes().zeroize();
+                        return Err(Error::KeyNotUnicode {
+                            var: var.to_owned(),
+                        });
+                    }
+                };
+                Keyring::parse(var, &text)
+            }
+            (None, Some(path)) => {
+                let path = PathBuf::from(path);
+                let origin = format!("{} (named by {file_var})", path.display());
+                let read_error = |source| Error::KeyFile {
+                    var: var.to_owned(),
+                    path: path.clone(),
+                    source,
+                };
+                let bytes = Zeroizing::new(fs::read(&path).map_err(read_error)?);
+                let text = std::str::from_utf8(&bytes).map_err(|_| {
+                    read_error(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "the file is not UTF-8 text",
+                    ))
+                })?;
+                Keyring::parse(origin, text)
+            }
+            (None, None) => Err(Error::KeyMissing {
+                var: var.to_owned(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "sealant-key-v1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    fn source(lookup: fn(&str) -> Option<OsString>) -> Env<'static> {
+        Env {
+            var: "APP_KEY",
+            lookup,
+        }
+    }
+
+    #[test]
+    fn reads_the_variable() {
+        let ring = source(|name| (name == "APP_KEY").then(|| KEY.into()))
+            .load()
+            .unwrap();
+        assert_eq!(ring.keys().len(), 1);
+        assert_eq!(ring.origin(), "APP_KEY");
+    }
+
+    #[test]
+    fn neither_variable_set_names_the_variable() {
+        let err = source(|_| None).load().unwrap_err();
+        assert!(matches!(&err, Error::KeyMissing { var } if var == "APP_KEY"), "{err:?}");
+        assert!(err.to_string().contains("APP_KEY_FILE"));
+    }
+
+    #[test]
+    fn both_variables_set_is_a_conflict() {
+        let err = source(|_| Some(KEY.into())).load().unwrap_err();
+        assert!(matches!(err, Error::KeySourceConflict { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn empty_variable_holds_no_key() {
+        let err = source(|name| (name == "APP_KEY").then(|| " \n".into()))
+            .load()
+            .unwrap_err();
+        assert!(matches!(err, Error::KeyEmpty { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn missing_key_file_names_the_path() {
+        let err = source(|name| (name == "APP_KEY_FILE").then(|| "/nonexistent/sealant.key".into()))
+            .load()
+            .unwrap_err();
+        assert!(matches!(err, Error::KeyFile { .. }), "{err:?}");
+        assert!(err.to_string().contains("/nonexistent/sealant.key"), "{err}");
+    }
+}
