@@ -41,11 +41,9 @@ pub enum Error {
         var: String,
     },
 
-    /// The key file named by `<VAR>_FILE` could not be read.
-    #[error("cannot read the key file {} named by {var}_FILE: {source}", path.display())]
+    /// A key file could not be read, or is not UTF-8 text.
+    #[error("cannot read the key file {}: {source}", path.display())]
     KeyFile {
-        /// The variable that names the file.
-        var: String,
         /// The file's path.
         path: PathBuf,
         /// The I/O error.

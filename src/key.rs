@@ -4,8 +4,8 @@ use std::fmt;
 
 use aes_gcm::aead::{AeadInOut, Generate, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
-use secrecy::SecretString;
 use sealant_format::{Blob, KEY_LEN, Kid, NONCE_LEN, TAG_LEN};
+use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -187,6 +187,13 @@ impl Keyring {
     pub fn from_env(var: &str) -> Result<Self, Error> {
         use crate::source::KeySource;
         crate::source::Env::new(var).load()
+    }
+
+    /// Loads the keys in a file: one or more keys separated by commas or
+    /// whitespace, as [`Keyring::parse`] reads them.
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        crate::source::read_file(path, path.display().to_string())
     }
 
     /// Where the keys were read from, as errors name it.

@@ -2,12 +2,23 @@
 
 pub use linkme;
 
-use crate::Sealed;
+pub use crate::Sealed;
 
 /// Every `#[secret]` item of the final binary registers itself here.
 #[linkme::distributed_slice]
 pub static SEALED: [&'static Sealed];
 
+/// Builds the value of a `#[secret]` item from the parts the macro checked.
+pub const fn sealed(
+    name: &'static str,
+    key_var: &'static str,
+    kid: [u8; sealant_format::KID_LEN],
+    nonce: [u8; sealant_format::NONCE_LEN],
+    sealed: &'static [u8],
+) -> Sealed {
+    Sealed::new(name, key_var, kid, nonce, sealed)
+}
+
 /// What a `#[secret]` item with a compile error expands to, so that the
 /// build reports that one error and not a second one about the item's type.
-pub const INVALID: Sealed = Sealed::__new("INVALID", "SEALANT_KEY", [0; 4], [0; 12], &[]);
+pub const INVALID: Sealed = Sealed::new("INVALID", "SEALANT_KEY", [0; 4], [0; 12], &[]);

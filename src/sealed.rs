@@ -3,8 +3,8 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use secrecy::SecretString;
 use sealant_format::{KID_LEN, Kid, NONCE_LEN};
+use secrecy::SecretString;
 
 use crate::{Error, Keyring};
 
@@ -32,9 +32,7 @@ pub struct Sealed {
 }
 
 impl Sealed {
-    /// Not public API; used by the code `#[secret]` generates.
-    #[doc(hidden)]
-    pub const fn __new(
+    pub(crate) const fn new(
         name: &'static str,
         key_var: &'static str,
         kid: [u8; KID_LEN],

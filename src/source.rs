@@ -7,7 +7,8 @@
 use std::env;
 use std::ffi::OsString;
 use std::fs;
-use std::path::PathBuf;
+use std::io;
+use std::path::{Path, PathBuf};
 
 use zeroize::{Zeroize, Zeroizing};
 
@@ -37,8 +38,7 @@ impl<'a> Env<'a> {
 impl KeySource for Env<'_> {
     fn load(&self) -> Result<Keyring, Error> {
         let var = self.var;
-        let file_var = format!("{var}_FILE");
-        match ((self.lookup)(var), (self.lookup)(&file_var)) {
+        match ((self.lookup)(var), (self.lookup)(&format!("{var}_FILE"))) {
             (Some(_), Some(_)) => Err(Error::KeySourceConflict {
                 var: var.to_owned(),
             }),
@@ -56,20 +56,8 @@ impl KeySource for Env<'_> {
             }
             (None, Some(path)) => {
                 let path = PathBuf::from(path);
-                let origin = format!("{} (named by {file_var})", path.display());
-                let read_error = |source| Error::KeyFile {
-                    var: var.to_owned(),
-                    path: path.clone(),
-                    source,
-                };
-                let bytes = Zeroizing::new(fs::read(&path).map_err(read_error)?);
-                let text = std::str::from_utf8(&bytes).map_err(|_| {
-                    read_error(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "the file is not UTF-8 text",
-                    ))
-                })?;
-                Keyring::parse(origin, text)
+                let origin = format!("{} (named by {var}_FILE)", path.display());
+                read_file(&path, origin)
             }
             (None, None) => Err(Error::KeyMissing {
                 var: var.to_owned(),
@@ -78,11 +66,28 @@ impl KeySource for Env<'_> {
     }
 }
 
+/// Reads the keys in the file at `path`; `origin` names it in errors.
+pub(crate) fn read_file(path: &Path, origin: String) -> Result<Keyring, Error> {
+    let read_error = |source| Error::KeyFile {
+        path: path.to_owned(),
+        source,
+    };
+    let bytes = Zeroizing::new(fs::read(path).map_err(read_error)?);
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        read_error(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the file is not UTF-8 text",
+        ))
+    })?;
+    Keyring::parse(origin, text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const KEY: &str = "sealant-key-v1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    const KEY: &str =
+        "sealant-key-v1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
     fn source(lookup: fn(&str) -> Option<OsString>) -> Env<'static> {
         Env {
@@ -103,7 +108,10 @@ mod tests {
     #[test]
     fn neither_variable_set_names_the_variable() {
         let err = source(|_| None).load().unwrap_err();
-        assert!(matches!(&err, Error::KeyMissing { var } if var == "APP_KEY"), "{err:?}");
+        assert!(
+            matches!(&err, Error::KeyMissing { var } if var == "APP_KEY"),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("APP_KEY_FILE"));
     }
 
@@ -123,10 +131,14 @@ mod tests {
 
     #[test]
     fn missing_key_file_names_the_path() {
-        let err = source(|name| (name == "APP_KEY_FILE").then(|| "/nonexistent/sealant.key".into()))
-            .load()
-            .unwrap_err();
+        let err =
+            source(|name| (name == "APP_KEY_FILE").then(|| "/nonexistent/sealant.key".into()))
+                .load()
+                .unwrap_err();
         assert!(matches!(err, Error::KeyFile { .. }), "{err:?}");
-        assert!(err.to_string().contains("/nonexistent/sealant.key"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent/sealant.key"),
+            "{err}"
+        );
     }
 }

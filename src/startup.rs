@@ -70,6 +70,7 @@ pub fn unseal_all() -> Result<Report, Error> {
             }),
         }
     }
+    failures.sort_by_key(|failure| failure.name);
     if failures.is_empty() {
         Ok(report)
     } else {

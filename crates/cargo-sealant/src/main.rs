@@ -1,1 +1,38 @@
-fn main() {}
+//! `cargo sealant`: make keys and seal secrets for the `sealant` crate.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod error;
+mod keygen;
+mod keys;
+mod seal;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    // Run as `cargo sealant ...`, cargo passes `sealant` as the first
+    // argument; run as `cargo-sealant ...`, it does not.
+    let mut args: Vec<_> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|arg| arg == "sealant") {
+        args.remove(1);
+    }
+    let cli = Cli::parse_from(args);
+    let result = match cli.command {
+        Command::Keygen(args) => keygen::run(&args),
+        Command::Seal(args) => seal::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(io::stderr().lock(), "{error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

@@ -33,11 +33,16 @@ impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Empty => f.write_str("no key: the text is empty"),
-            Self::MissingPrefix => f.write_str("not a sealant key: it does not start with `sealant-key-v1:`"),
-            Self::UnsupportedVersion => {
-                f.write_str("unsupported key version: this version of sealant reads `sealant-key-v1:` keys")
+            Self::MissingPrefix => {
+                f.write_str("not a sealant key: it does not start with `sealant-key-v1:`")
             }
-            Self::Hex(problem) => write!(f, "the key is not lowercase hex after its prefix: {problem}"),
+            Self::UnsupportedVersion => f.write_str(
+                "unsupported key version: this version of sealant reads `sealant-key-v1:` keys",
+            ),
+            Self::Hex(problem) => write!(
+                f,
+                "the key is not lowercase hex after its prefix: {problem}"
+            ),
             Self::Length { found } => write!(
                 f,
                 "the key must have {} hex digits after its prefix, found {found}",
@@ -54,17 +59,21 @@ impl core::error::Error for KeyError {}
 /// Keys are separated by commas and/or whitespace (spaces, tabs, line breaks,
 /// `\r\n` included), so an environment variable can hold `key1,key2` and a
 /// key file can hold one key per line. A UTF-8 byte-order mark at the start
-/// of the text is ignored. Empty pieces are skipped; an all-empty text yields
-/// nothing.
+/// of the text is ignored, and so is every line whose first non-blank
+/// character is `#`, so that a key file can say what it is for. Empty pieces
+/// are skipped; an all-empty text yields nothing.
 ///
 /// ```
-/// let keys: Vec<&str> = sealant_format::split_keys("\u{feff}a, b\r\nc\n").collect();
+/// let text = "\u{feff}# staging keys\na, b\r\nc\n";
+/// let keys: Vec<&str> = sealant_format::split_keys(text).collect();
 /// assert_eq!(keys, ["a", "b", "c"]);
 /// ```
 pub fn split_keys(text: &str) -> impl Iterator<Item = &str> {
     text.strip_prefix('\u{feff}')
         .unwrap_or(text)
-        .split(|c: char| c == ',' || c.is_whitespace())
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .flat_map(|line| line.split(|c: char| c == ',' || c.is_whitespace()))
         .filter(|piece| !piece.is_empty())
 }
 

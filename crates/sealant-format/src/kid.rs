@@ -60,11 +60,9 @@ impl fmt::Display for KidError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Hex(problem) => problem.fmt(f),
-            Self::Length { found } => write!(
-                f,
-                "a kid is {} hex digits, found {found}",
-                KID_LEN * 2
-            ),
+            Self::Length { found } => {
+                write!(f, "a kid is {} hex digits, found {found}", KID_LEN * 2)
+            }
         }
     }
 }

@@ -1,1 +1,30 @@
-use proc_macro::TokenStream; #[proc_macro_attribute] pub fn secret(_a: TokenStream, i: TokenStream) -> TokenStream { i }
+//! The `#[secret]` attribute of [Sealant](https://docs.rs/sealant).
+//!
+//! Use it through the `sealant` crate, which re-exports it and documents it.
+//! This crate checks a sealed blob's structure at compile time and embeds its
+//! parts. It holds no cryptography and never sees a key.
+
+#![forbid(unsafe_code)]
+
+mod expand;
+mod parse;
+mod validate;
+
+use proc_macro::TokenStream;
+
+/// Validates a sealed blob at compile time and embeds it as a
+/// `sealant::Sealed`.
+///
+/// ```ignore
+/// #[secret]
+/// const STRIPE_API_KEY: Sealed = "sealant:v1:STRIPE_API_KEY:...";
+///
+/// #[secret(name = "stripe-key", env = "PAYMENTS_KEY")]
+/// static STRIPE: Sealed = "sealant:v1:stripe-key:...";
+/// ```
+///
+/// See the `sealant` crate for the full documentation.
+#[proc_macro_attribute]
+pub fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::secret(args.into(), input.into()).into()
+}

@@ -1,0 +1,70 @@
+//! Errors of the CLI: a message line, then a hint line that names the fix.
+
+use std::fmt;
+use std::io;
+
+/// An error the CLI reports and exits on.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    message: String,
+    hint: String,
+    io_kind: Option<io::ErrorKind>,
+}
+
+impl CliError {
+    pub(crate) fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            hint: hint.into(),
+            io_kind: None,
+        }
+    }
+
+    /// An I/O error while doing `what`.
+    pub(crate) fn io(what: impl fmt::Display, error: &io::Error, hint: impl Into<String>) -> Self {
+        Self {
+            message: format!("{what}: {error}"),
+            hint: hint.into(),
+            io_kind: Some(error.kind()),
+        }
+    }
+
+    /// A closed stdout (`cargo sealant keygen | head -c0`) is not an error.
+    pub(crate) fn is_broken_pipe(&self) -> bool {
+        self.io_kind == Some(io::ErrorKind::BrokenPipe)
+    }
+
+    /// 2 for usage and I/O errors, 1 for everything else.
+    pub(crate) fn exit_code(&self) -> u8 {
+        if self.io_kind.is_some() { 2 } else { 1 }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}\n  hint: {}", self.message, self.hint)
+    }
+}
+
+/// The hint for each runtime error the CLI can meet.
+impl From<sealant::Error> for CliError {
+    fn from(error: sealant::Error) -> Self {
+        use sealant::Error;
+        let hint = match &error {
+            Error::KeyMissing { .. } | Error::KeyEmpty { .. } => {
+                "set SEALANT_KEY (or SEALANT_KEY_FILE) or pass --key-file FILE; \
+                 `cargo sealant keygen` makes a key"
+            }
+            Error::KeySourceConflict { .. } => "unset SEALANT_KEY or SEALANT_KEY_FILE",
+            Error::KeyFile { .. } => "check the path and its permissions",
+            Error::KeyMalformed { .. } | Error::KeyNotUnicode { .. } => {
+                "a key is `sealant-key-v1:` and 64 lowercase hex digits, as `cargo sealant keygen` prints it"
+            }
+            Error::KidCollision { .. } => "remove one of the two keys",
+            Error::Name(_) => "use ASCII letters, digits, `_`, `-` or `.`, e.g. STRIPE_API_KEY",
+            Error::Rng => "retry; if it persists, the OS's entropy source is broken",
+            _ => "see the message above",
+        };
+        Self::new(error.to_string(), hint)
+    }
+}

@@ -1,0 +1,133 @@
+//! `cargo sealant seal`.
+
+use std::io::{self, IsTerminal, Read, Write};
+
+use zeroize::Zeroizing;
+
+use crate::cli::SealArgs;
+use crate::error::CliError;
+use crate::keys;
+
+pub(crate) fn run(args: &SealArgs) -> Result<(), CliError> {
+    // Check the name and the key before asking for the secret.
+    sealant_format::validate_name(&args.name).map_err(sealant::Error::from)?;
+    let keyring = keys::load(args.key_file.as_deref())?;
+    let key = &keyring.keys()[0];
+
+    let plaintext = read_plaintext(&args.name, args.keep_newline)?;
+    let blob = key.seal(&args.name, plaintext.as_bytes())?;
+    let output = if args.rust {
+        rust_item(&args.name, &blob)
+    } else {
+        format!("{blob}\n")
+    };
+    io::stdout()
+        .lock()
+        .write_all(output.as_bytes())
+        .map_err(|e| {
+            CliError::io(
+                "cannot write the blob to stdout",
+                &e,
+                "check where stdout goes",
+            )
+        })?;
+    eprintln!("sealed {} with key {}", args.name, key.kid());
+    Ok(())
+}
+
+/// The secret, from a hidden prompt on a terminal or else all of stdin.
+fn read_plaintext(name: &str, keep_newline: bool) -> Result<Zeroizing<String>, CliError> {
+    let stdin = io::stdin();
+    let mut text = if stdin.is_terminal() {
+        let prompt = format!("secret for {name} (input hidden): ");
+        Zeroizing::new(rpassword::prompt_password(prompt).map_err(|e| {
+            CliError::io(
+                "cannot read the secret from the terminal",
+                &e,
+                "pipe the secret on stdin instead",
+            )
+        })?)
+    } else {
+        let mut bytes = Zeroizing::new(Vec::new());
+        stdin.lock().read_to_end(&mut bytes).map_err(|e| {
+            CliError::io(
+                "cannot read the secret from stdin",
+                &e,
+                "pipe the secret on stdin",
+            )
+        })?;
+        match String::from_utf8(std::mem::take(&mut *bytes)) {
+            Ok(text) => Zeroizing::new(text),
+            Err(not_utf8) => {
+                drop(Zeroizing::new(not_utf8.into_bytes()));
+                return Err(CliError::new(
+                    "the secret on stdin is not UTF-8 text",
+                    "sealant secrets are strings; encode binary secrets, e.g. as base64, before sealing",
+                ));
+            }
+        }
+    };
+    if !keep_newline {
+        let trimmed = text
+            .strip_suffix("\r\n")
+            .or_else(|| text.strip_suffix('\n'))
+            .map(str::len);
+        if let Some(len) = trimmed {
+            text.truncate(len);
+        }
+    }
+    if text.is_empty() {
+        return Err(CliError::new(
+            "the secret is empty",
+            format!(
+                "pipe the secret on stdin: printf %s \"$VALUE\" | cargo sealant seal --name {name}"
+            ),
+        ));
+    }
+    Ok(text)
+}
+
+/// `#[secret] const NAME: Sealed = "...";`, with `name = "..."` when the
+/// secret's name is not a Rust identifier.
+fn rust_item(name: &str, blob: &str) -> String {
+    let mut ident: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if ident.starts_with(|c: char| c.is_ascii_digit()) {
+        ident.insert(0, '_');
+    }
+    let attr = if ident == name {
+        "#[secret]".to_owned()
+    } else {
+        format!("#[secret(name = \"{name}\")]")
+    };
+    format!("{attr}\nconst {ident}: Sealed = \"{blob}\";\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rust_item;
+
+    #[test]
+    fn rust_item_uses_the_name_as_identifier_when_it_can() {
+        assert_eq!(
+            rust_item("API_TOKEN", "B"),
+            "#[secret]\nconst API_TOKEN: Sealed = \"B\";\n"
+        );
+        assert_eq!(
+            rust_item("db.password-2", "B"),
+            "#[secret(name = \"db.password-2\")]\nconst DB_PASSWORD_2: Sealed = \"B\";\n"
+        );
+        assert_eq!(
+            rust_item("1st", "B"),
+            "#[secret(name = \"1st\")]\nconst _1ST: Sealed = \"B\";\n"
+        );
+    }
+}

@@ -1,0 +1,237 @@
+//! Checking a `#[secret]` item: its type, its arguments and its blob.
+//!
+//! [`check_blob`] holds the rules that do not depend on syn, so that they can
+//! be tested directly.
+
+use proc_macro2::Span;
+use sealant_format::{Blob, BlobError, KID_LEN, NONCE_LEN};
+use syn::spanned::Spanned;
+
+use crate::parse::{Args, SecretItem};
+
+const DEFAULT_KEY_VAR: &str = "SEALANT_KEY";
+
+/// What the expansion embeds: the parts of a valid blob and its key variable.
+pub(crate) struct Checked {
+    pub(crate) name: String,
+    pub(crate) key_var: String,
+    pub(crate) kid: [u8; KID_LEN],
+    pub(crate) nonce: [u8; NONCE_LEN],
+    pub(crate) sealed: Vec<u8>,
+}
+
+/// Why a blob was rejected, and where to point.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Rejection {
+    pub(crate) message: String,
+    /// Whether the text is recognisably a blob. When it is not, it may be a
+    /// plaintext secret pasted in the wrong place, and the error must not
+    /// point at it: rustc would print the source line that holds it.
+    pub(crate) is_blob: bool,
+}
+
+/// Checks an item's type, arguments and blob.
+pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Checked> {
+    if let Some(token) = item.mutability() {
+        return Err(syn::Error::new(
+            token.span,
+            "a `#[secret]` static cannot be `mut`; remove `mut`",
+        ));
+    }
+    check_type(item.ty_mut())?;
+
+    let key_var = match &args.env {
+        Some(lit) => {
+            let var = lit.value();
+            check_var_name(&var).map_err(|message| syn::Error::new(lit.span(), message))?;
+            var
+        }
+        None => DEFAULT_KEY_VAR.to_owned(),
+    };
+    let name = match &args.name {
+        Some(lit) => {
+            let name = lit.value();
+            sealant_format::validate_name(&name)
+                .map_err(|e| syn::Error::new(lit.span(), format!("invalid secret name: {e}")))?;
+            name
+        }
+        None => item.ident().to_string(),
+    };
+
+    let literal = match item.expr_mut() {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) => lit.clone(),
+        other => {
+            return Err(syn::Error::new(
+                other.span(),
+                "expected a string literal holding a sealed blob; \
+                 make one with `cargo sealant seal --name NAME`",
+            ));
+        }
+    };
+    let text = literal.value();
+    let blob = check_blob(&text, &name, args.name.is_some()).map_err(|rejection| {
+        let span = if rejection.is_blob {
+            literal.span()
+        } else {
+            // The `#[secret]` attribute, usually on the line above.
+            Span::call_site()
+        };
+        syn::Error::new(span, rejection.message)
+    })?;
+    Ok(Checked {
+        name,
+        key_var,
+        kid: blob.kid().to_bytes(),
+        nonce: *blob.nonce(),
+        sealed: blob.sealed().to_vec(),
+    })
+}
+
+/// Checks the blob's text and that it is sealed for `name`.
+///
+/// `name_from_arg` says whether `name` came from `#[secret(name = "...")]`
+/// rather than from the item's identifier; the hints differ.
+pub(crate) fn check_blob<'a>(
+    text: &'a str,
+    name: &str,
+    name_from_arg: bool,
+) -> Result<Blob<'a>, Rejection> {
+    let seal_hint = format!("make it with `cargo sealant seal --name {name}`");
+    let blob = Blob::parse(text).map_err(|error| match error {
+        BlobError::NotSealed => Rejection {
+            message: format!(
+                "expected a sealed blob, but this string is not one (its text is not shown, \
+                 in case it is a plaintext secret); seal the secret instead: {seal_hint}"
+            ),
+            is_blob: false,
+        },
+        error => Rejection {
+            message: format!(
+                "malformed sealed blob: {error}; paste the blob exactly as printed, or {seal_hint}"
+            ),
+            is_blob: true,
+        },
+    })?;
+    if blob.name() != name {
+        let rename_hint = if name_from_arg {
+            format!(
+                "or change `name = \"{name}\"` to `name = \"{}\"`",
+                blob.name()
+            )
+        } else {
+            format!(
+                "or add `#[secret(name = \"{}\")]` if it belongs here",
+                blob.name()
+            )
+        };
+        return Err(Rejection {
+            message: format!(
+                "this blob is sealed for the name `{}`, but this secret is named `{name}`: \
+                 a blob only opens under the name it was sealed for; \
+                 re-seal it with `cargo sealant seal --name {name}`, {rename_hint}",
+                blob.name()
+            ),
+            is_blob: true,
+        });
+    }
+    Ok(blob)
+}
+
+fn check_type(ty: &mut syn::Type) -> syn::Result<()> {
+    let is_sealed = matches!(
+        &*ty,
+        syn::Type::Path(syn::TypePath { qself: None, path, .. })
+            if path.segments.last().is_some_and(|last| last.ident == "Sealed" && last.arguments.is_none())
+    );
+    if is_sealed {
+        return Ok(());
+    }
+    let error = syn::Error::new(
+        ty.span(),
+        "a `#[secret]` item must have type `Sealed`; write `: Sealed` and `use sealant::Sealed;`",
+    );
+    // Keep later errors about this item to the one above.
+    *ty = syn::parse_quote!(::sealant::__private::Sealed);
+    Err(error)
+}
+
+/// Checks the name given in `env = "..."`.
+fn check_var_name(var: &str) -> Result<(), String> {
+    let mut chars = var.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`env` must name an environment variable: ASCII letters, digits and `_`, \
+             not starting with a digit (the default is `{DEFAULT_KEY_VAR}`)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BLOB: &str = "sealant:v1:API_TOKEN:3fa2c91e:000102030405060708090a0b:00112233445566778899aabbccddeeff0011";
+
+    #[test]
+    fn accepts_a_blob_sealed_for_the_name() {
+        let blob = check_blob(BLOB, "API_TOKEN", false).unwrap();
+        assert_eq!(blob.sealed().len(), 18);
+    }
+
+    #[test]
+    fn plaintext_is_rejected_without_pointing_at_it() {
+        let rejection = check_blob("hunter2-super-secret", "API_TOKEN", false).unwrap_err();
+        assert!(!rejection.is_blob);
+        assert!(
+            !rejection.message.contains("hunter2"),
+            "{}",
+            rejection.message
+        );
+        assert!(
+            rejection
+                .message
+                .contains("cargo sealant seal --name API_TOKEN")
+        );
+    }
+
+    #[test]
+    fn name_mismatch_names_both_and_both_fixes() {
+        let rejection = check_blob(BLOB, "OTHER", false).unwrap_err();
+        for needle in [
+            "`API_TOKEN`",
+            "`OTHER`",
+            "--name OTHER",
+            "#[secret(name = \"API_TOKEN\")]",
+        ] {
+            assert!(
+                rejection.message.contains(needle),
+                "{needle}: {}",
+                rejection.message
+            );
+        }
+        let rejection = check_blob(BLOB, "OTHER", true).unwrap_err();
+        assert!(
+            rejection.message.contains("`name = \"API_TOKEN\"`"),
+            "{}",
+            rejection.message
+        );
+    }
+
+    #[test]
+    fn env_names_are_variable_names() {
+        assert!(check_var_name("PAYMENTS_KEY").is_ok());
+        assert!(check_var_name("_K1").is_ok());
+        for bad in ["", "1KEY", "MY-KEY", "KEY NAME", "KÉY"] {
+            assert!(check_var_name(bad).is_err(), "{bad}");
+        }
+    }
+}
