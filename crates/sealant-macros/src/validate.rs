@@ -5,7 +5,6 @@
 
 use proc_macro2::Span;
 use sealant_format::{Blob, BlobError, KID_LEN, NONCE_LEN};
-use syn::spanned::Spanned;
 
 use crate::parse::{Args, SecretItem};
 
@@ -64,8 +63,8 @@ pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Checked> 
             ..
         }) => lit.clone(),
         other => {
-            return Err(syn::Error::new(
-                other.span(),
+            return Err(syn::Error::new_spanned(
+                other,
                 "expected a string literal holding a sealed blob; \
                  make one with `cargo sealant seal --name NAME`",
             ));
@@ -99,18 +98,19 @@ pub(crate) fn check_blob<'a>(
     name: &str,
     name_from_arg: bool,
 ) -> Result<Blob<'a>, Rejection> {
-    let seal_hint = format!("make it with `cargo sealant seal --name {name}`");
+    let seal = format!("`cargo sealant seal --name {name}`");
     let blob = Blob::parse(text).map_err(|error| match error {
         BlobError::NotSealed => Rejection {
             message: format!(
                 "expected a sealed blob, but this string is not one (its text is not shown, \
-                 in case it is a plaintext secret); seal the secret instead: {seal_hint}"
+                 in case it is a plaintext secret); seal the secret with {seal} \
+                 and paste the blob it prints"
             ),
             is_blob: false,
         },
         error => Rejection {
             message: format!(
-                "malformed sealed blob: {error}; paste the blob exactly as printed, or {seal_hint}"
+                "malformed sealed blob: {error}; paste the blob exactly as {seal} printed it"
             ),
             is_blob: true,
         },
@@ -149,8 +149,8 @@ fn check_type(ty: &mut syn::Type) -> syn::Result<()> {
     if is_sealed {
         return Ok(());
     }
-    let error = syn::Error::new(
-        ty.span(),
+    let error = syn::Error::new_spanned(
+        &*ty,
         "a `#[secret]` item must have type `Sealed`; write `: Sealed` and `use sealant::Sealed;`",
     );
     // Keep later errors about this item to the one above.

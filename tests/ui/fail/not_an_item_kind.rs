@@ -1,0 +1,8 @@
+use sealant::secret;
+
+#[secret]
+fn api_token() -> &'static str {
+    "sealant:v1:API_TOKEN:3fa2c91e:000102030405060708090a0b:00112233445566778899aabbccddeeff0011"
+}
+
+fn main() {}
