@@ -16,8 +16,14 @@ fn ui() {
 fn compile_errors_do_not_echo_rejected_plaintext() {
     let stderr = std::fs::read_to_string("tests/ui/fail/not_a_blob.stderr")
         .expect("tests/ui/fail/not_a_blob.stderr is committed");
-    assert!(stderr.contains("not one"), "unexpected error text:\n{stderr}");
+    assert!(
+        stderr.contains("not one"),
+        "unexpected error text:\n{stderr}"
+    );
     for needle in ["hunter2", "correct-horse", "battery-staple"] {
-        assert!(!stderr.contains(needle), "the compile error shows `{needle}`:\n{stderr}");
+        assert!(
+            !stderr.contains(needle),
+            "the compile error shows `{needle}`:\n{stderr}"
+        );
     }
 }
