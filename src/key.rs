@@ -3,7 +3,9 @@
 use std::fmt;
 
 use aes_gcm::aead::{AeadInOut, Generate, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use aes_gcm::{Aes256Gcm, Tag};
+
+type Nonce = aes_gcm::aead::Nonce<Aes256Gcm>;
 use sealant_format::{Blob, KEY_LEN, Kid, NONCE_LEN, TAG_LEN};
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
@@ -75,6 +77,17 @@ impl Key {
     pub fn seal(&self, name: &str, plaintext: &[u8]) -> Result<String, Error> {
         sealant_format::validate_name(name)?;
         let nonce = Nonce::try_generate().map_err(|_| Error::Rng)?;
+        self.seal_with_nonce(name, plaintext, &nonce)
+    }
+
+    /// Seals with a given nonce. A nonce must never be used twice with one
+    /// key, so only [`Key::seal`] and the test vectors call this.
+    fn seal_with_nonce(
+        &self,
+        name: &str,
+        plaintext: &[u8],
+        nonce: &Nonce,
+    ) -> Result<String, Error> {
         let aad = sealant_format::associated_data(name, self.kid);
         let mut buffer = Zeroizing::new(Vec::with_capacity(plaintext.len() + TAG_LEN));
         buffer.extend_from_slice(plaintext);
@@ -82,11 +95,11 @@ impl Key {
         // 64 GiB, which no secret is.
         let tag = self
             .cipher
-            .encrypt_inout_detached(&nonce, aad.as_bytes(), buffer.as_mut_slice().into())
+            .encrypt_inout_detached(nonce, aad.as_bytes(), buffer.as_mut_slice().into())
             .expect("a secret is far below AES-GCM's 64 GiB limit");
         buffer.extend_from_slice(&tag);
         let mut nonce_bytes = [0u8; NONCE_LEN];
-        nonce_bytes.copy_from_slice(&nonce);
+        nonce_bytes.copy_from_slice(nonce);
         let blob = Blob::new(name, self.kid, nonce_bytes, std::mem::take(&mut *buffer))?;
         Ok(blob.to_string())
     }
@@ -240,5 +253,79 @@ impl fmt::Debug for Keyring {
             .field("origin", &self.origin)
             .field("kids", &self.keys.iter().map(Key::kid).collect::<Vec<_>>())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    /// The vectors of docs/FORMAT.md, computed by docs/vectors.py with
+    /// Python's hashlib and the `cryptography` package's AES-GCM: an
+    /// implementation that shares no code with this one.
+    /// (key, name, nonce, plaintext, kid, blob)
+    const VECTORS: [(&str, &str, &str, &str, &str, &str); 3] = [
+        (
+            "sealant-key-v1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+            "API_TOKEN",
+            "000102030405060708090a0b",
+            "tok_live_123",
+            "bf71c3f0",
+            "sealant:v1:API_TOKEN:bf71c3f0:000102030405060708090a0b:336dbd44a98cb47ed270a5b898261788add80ca261c4a8650afd7cc5",
+        ),
+        (
+            "sealant-key-v1:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+            "db.password-2",
+            "a5a5a5a5a5a5a5a5a5a5a5a5",
+            "",
+            "49b4d3b7",
+            "sealant:v1:db.password-2:49b4d3b7:a5a5a5a5a5a5a5a5a5a5a5a5:d47cba81d69a58e620b410666d05f604",
+        ),
+        (
+            "sealant-key-v1:202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+            "UNICODE",
+            "6465666768696a6b6c6d6e6f",
+            "ünïcødé ✓",
+            "e7c3cafe",
+            "sealant:v1:UNICODE:e7c3cafe:6465666768696a6b6c6d6e6f:76d1e01070d23775b89776f8688b0dc6465ffc6b0fa2434cdb78ce6f5391e8",
+        ),
+    ];
+
+    #[test]
+    fn vectors_seal_and_open() {
+        for (key_text, name, nonce, plaintext, kid, blob_text) in VECTORS {
+            let key = Key::parse(key_text).unwrap();
+            assert_eq!(key.kid().to_string(), kid);
+            assert_eq!(*key.expose_text(), key_text);
+            let mut nonce_bytes = [0u8; NONCE_LEN];
+            base16ct::lower::decode(nonce, &mut nonce_bytes).unwrap();
+            let sealed = key
+                .seal_with_nonce(name, plaintext.as_bytes(), &Nonce::from(nonce_bytes))
+                .unwrap();
+            assert_eq!(sealed, blob_text);
+
+            let keyring = Keyring::parse("vector", key_text).unwrap();
+            let blob = Blob::parse(blob_text).unwrap();
+            assert_eq!(keyring.open(&blob).unwrap().expose_secret(), plaintext);
+        }
+    }
+
+    /// Flip one byte of each vector's ciphertext or tag: it must not open.
+    #[test]
+    fn vectors_with_a_flipped_byte_fail() {
+        for (key_text, _, _, _, _, blob_text) in VECTORS {
+            let keyring = Keyring::parse("vector", key_text).unwrap();
+            let blob = Blob::parse(blob_text).unwrap();
+            for i in 0..blob.sealed().len() {
+                let mut sealed = blob.sealed().to_vec();
+                sealed[i] ^= 0x01;
+                let tampered = Blob::new(blob.name(), blob.kid(), *blob.nonce(), sealed).unwrap();
+                assert!(matches!(
+                    keyring.open(&tampered),
+                    Err(Error::Authentication { .. })
+                ));
+            }
+        }
     }
 }
