@@ -1,0 +1,235 @@
+//! `cargo sealant keygen` and `seal`, run as the real binary.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use sealant::{ExposeSecret, Keyring};
+use sealant_format::Blob;
+
+fn cargo_sealant(args: &[&str], stdin: &[u8], configure: impl FnOnce(&mut Command)) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-sealant"));
+    command
+        .args(args)
+        .env_remove("SEALANT_KEY")
+        .env_remove("SEALANT_KEY_FILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    configure(&mut command);
+    let mut child = command.spawn().unwrap();
+    // The command may exit before it reads stdin (a missing key, say).
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap()
+}
+
+fn keygen_into(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("test.key");
+    let output = cargo_sealant(&["keygen", "--out", path.to_str().unwrap()], b"", |_| {});
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    path
+}
+
+#[test]
+fn keygen_prints_a_key_and_its_kid() {
+    let output = cargo_sealant(&["keygen"], b"", |_| {});
+    assert!(output.status.success());
+    let key = text(&output.stdout).strip_suffix('\n').unwrap();
+    let parsed = sealant::Key::parse(key).unwrap();
+    assert_eq!(text(&output.stderr), format!("kid: {}\n", parsed.kid()));
+    // Two runs never give the same key.
+    let again = cargo_sealant(&["keygen"], b"", |_| {});
+    assert_ne!(output.stdout, again.stdout);
+}
+
+#[test]
+fn keygen_out_writes_an_owner_only_file_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = keygen_into(dir.path());
+    let key = std::fs::read_to_string(&path).unwrap();
+    let keyring = Keyring::from_file(&path).unwrap();
+    assert_eq!(keyring.keys().len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let output = cargo_sealant(&["keygen", "--out", path.to_str().unwrap()], b"", |_| {});
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with("error: cannot create "), "{stderr}");
+    assert!(
+        stderr.contains("\n  hint: keygen never overwrites a key"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        key,
+        "the old key is untouched"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn seal_reads_stdin_drops_one_newline_and_prints_an_openable_blob() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen_into(dir.path());
+    let keyring = Keyring::from_file(&key).unwrap();
+    let plaintext = "s3cr3t value";
+    for (args, input, expected) in [
+        (
+            &["seal", "--name", "API_TOKEN"][..],
+            format!("{plaintext}\n"),
+            plaintext.to_owned(),
+        ),
+        (
+            &["seal", "--name", "API_TOKEN"][..],
+            format!("{plaintext}\r\n"),
+            plaintext.to_owned(),
+        ),
+        (
+            &["seal", "--name", "API_TOKEN"][..],
+            plaintext.to_owned(),
+            plaintext.to_owned(),
+        ),
+        (
+            &["seal", "--name", "API_TOKEN", "--keep-newline"][..],
+            format!("{plaintext}\n"),
+            format!("{plaintext}\n"),
+        ),
+        // As cargo runs it: `cargo sealant seal` passes `sealant` first.
+        (
+            &["sealant", "seal", "--name", "API_TOKEN"][..],
+            format!("{plaintext}\n"),
+            plaintext.to_owned(),
+        ),
+    ] {
+        let output = cargo_sealant(args, input.as_bytes(), |c| {
+            c.env("SEALANT_KEY_FILE", &key);
+        });
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let line = text(&output.stdout).strip_suffix('\n').unwrap();
+        let blob = Blob::parse(line).unwrap();
+        assert_eq!(blob.name(), "API_TOKEN");
+        assert_eq!(keyring.open(&blob).unwrap().expose_secret(), expected);
+        let stderr = text(&output.stderr);
+        assert_eq!(
+            stderr,
+            format!("sealed API_TOKEN with key {}\n", keyring.keys()[0].kid())
+        );
+    }
+}
+
+#[test]
+fn seal_rust_prints_a_ready_item_and_takes_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen_into(dir.path());
+    let output = cargo_sealant(
+        &[
+            "seal",
+            "--name",
+            "db.password",
+            "--rust",
+            "--key-file",
+            key.to_str().unwrap(),
+        ],
+        b"pw",
+        |_| {},
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let (head, rest) = stdout.split_once("const DB_PASSWORD: Sealed = \"").unwrap();
+    assert_eq!(head, "#[secret(name = \"db.password\")]\n");
+    let blob = rest.strip_suffix("\";\n").unwrap();
+    assert_eq!(Blob::parse(blob).unwrap().name(), "db.password");
+}
+
+#[test]
+fn seal_errors_have_a_message_and_a_hint_and_never_echo_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen_into(dir.path());
+    let with_key = |c: &mut Command| {
+        c.env("SEALANT_KEY_FILE", &key);
+    };
+    let cases: [(&[&str], &[u8], bool, &str, &str); 5] = [
+        (
+            &["seal", "--name", "API_TOKEN"],
+            b"hunter2\n",
+            false,
+            "error: no key: neither SEALANT_KEY nor SEALANT_KEY_FILE is set",
+            "hint: set SEALANT_KEY",
+        ),
+        (
+            &["seal", "--name", "bad name"],
+            b"hunter2",
+            true,
+            "error: invalid secret name",
+            "hint: use ASCII letters",
+        ),
+        (
+            &["seal", "--name", "API_TOKEN"],
+            b"\n",
+            true,
+            "error: the secret is empty",
+            "hint: pipe the secret on stdin",
+        ),
+        (
+            &["seal", "--name", "API_TOKEN"],
+            b"hunter2\xff",
+            true,
+            "error: the secret on stdin is not UTF-8 text",
+            "hint: sealant secrets are strings",
+        ),
+        (
+            &[
+                "seal",
+                "--name",
+                "API_TOKEN",
+                "--key-file",
+                "/nonexistent/k",
+            ],
+            b"hunter2",
+            false,
+            "error: cannot read the key file /nonexistent/k",
+            "hint: check the path",
+        ),
+    ];
+    for (args, stdin, key_env, message, hint) in cases {
+        let output = cargo_sealant(args, stdin, |c| {
+            if key_env {
+                with_key(c);
+            }
+        });
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = text(&output.stderr);
+        let mut lines = stderr.lines();
+        assert!(
+            lines.next().unwrap().starts_with(message),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            lines.next().unwrap().starts_with(&format!("  {hint}")),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-sealant"))
+        .arg("keygen")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert!(child.wait().unwrap().success());
+}
