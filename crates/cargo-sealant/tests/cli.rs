@@ -157,7 +157,15 @@ fn seal_errors_have_a_message_and_a_hint_and_never_echo_the_secret() {
     let with_key = |c: &mut Command| {
         c.env("SEALANT_KEY_FILE", &key);
     };
-    let cases: [(&[&str], &[u8], bool, &str, &str); 5] = [
+    /// Arguments, stdin, whether SEALANT_KEY_FILE is set, message, hint.
+    type Case = (
+        &'static [&'static str],
+        &'static [u8],
+        bool,
+        &'static str,
+        &'static str,
+    );
+    let cases: [Case; 5] = [
         (
             &["seal", "--name", "API_TOKEN"],
             b"hunter2\n",
