@@ -209,6 +209,25 @@ impl Keyring {
         crate::source::read_file(path, path.display().to_string())
     }
 
+    /// Adds the keys of `other` that this ring does not hold yet, for a
+    /// tool that opens blobs with keys from several sources.
+    pub fn extend(&mut self, other: Keyring) -> Result<(), Error> {
+        for key in other.keys {
+            match self.get(key.kid) {
+                Some(known) if known.bytes == key.bytes => {}
+                Some(_) => {
+                    return Err(Error::KidCollision {
+                        origin: format!("{} and {}", self.origin, other.origin),
+                        kid: key.kid,
+                    });
+                }
+                None => self.keys.push(key),
+            }
+        }
+        self.origin = format!("{} and {}", self.origin, other.origin);
+        Ok(())
+    }
+
     /// Where the keys were read from, as errors name it.
     pub fn origin(&self) -> &str {
         &self.origin

@@ -32,6 +32,140 @@ pub(crate) enum Command {
     ///
     /// Example: printf %s "$TOKEN" | cargo sealant seal --name API_TOKEN --rust
     Seal(SealArgs),
+
+    /// Check every sealed blob of a source tree.
+    ///
+    /// Walks the tree (respecting .gitignore, skipping target/), finds every
+    /// `sealant:v...` literal in .rs files and checks its format and its
+    /// name against its `#[secret]` item, without any key. When keys are
+    /// available (SEALANT_KEY, SEALANT_KEY_FILE, --key-file, or the variable
+    /// an item's `env` names), each blob is also decrypted in memory and
+    /// the result discarded.
+    ///
+    /// Exit codes: 0 all good, 1 some blob failed, 2 usage or I/O error.
+    ///
+    /// Example: cargo sealant check --json src/
+    Check(CheckArgs),
+
+    /// List the sealed secrets of a source tree: name, file:line, kid and
+    /// key variable. Never plaintext, never a length.
+    ///
+    /// Example: cargo sealant list
+    List(ListArgs),
+
+    /// Seal a secret from stdin into a source file.
+    ///
+    /// Replaces the blob of the secret of that name in FILE, or appends a
+    /// new `#[secret]` item. The rest of the file stays byte-identical; the
+    /// file is replaced atomically.
+    ///
+    /// Example: printf %s "$TOKEN" | cargo sealant set API_TOKEN --file src/secrets.rs
+    Set(SetArgs),
+
+    /// Print one secret's plaintext on stdout, for debugging.
+    ///
+    /// Example: cargo sealant reveal DATABASE_URL src/
+    Reveal(RevealArgs),
+
+    /// Re-seal every blob of a tree under a new key.
+    ///
+    /// Opens every blob first; if any cannot be opened, nothing changes.
+    /// Then rewrites each file atomically, changing only blob literals, and
+    /// reads back what it wrote. Blobs already under the new key are left
+    /// alone, so re-running an interrupted rotation finishes it.
+    ///
+    /// Example: cargo sealant rotate --to new.key --only-kid 3fa2c91e
+    Rotate(RotateArgs),
+
+    /// Print a shell completion script.
+    ///
+    /// Example: cargo sealant completions bash > ~/.local/share/bash-completion/completions/cargo-sealant
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Files or directories to check.
+    #[arg(default_value = ".")]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// Also open blobs with the keys in this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: Option<PathBuf>,
+
+    /// Print a machine-readable JSON report.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Files or directories to list.
+    #[arg(default_value = ".")]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SetArgs {
+    /// The secret's name.
+    pub(crate) name: String,
+
+    /// The source file to write it into (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: PathBuf,
+
+    /// Seal with the first key in this file instead of the item's key
+    /// variable (SEALANT_KEY by default).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: Option<PathBuf>,
+
+    /// Keep one trailing newline of the input as part of the secret.
+    #[arg(long)]
+    pub(crate) keep_newline: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RevealArgs {
+    /// The secret's name.
+    pub(crate) name: String,
+
+    /// Files or directories to look in.
+    #[arg(default_value = ".")]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// Also try the keys in this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RotateArgs {
+    /// The new key's file (its first key seals).
+    #[arg(long, value_name = "NEW_KEY_FILE")]
+    pub(crate) to: PathBuf,
+
+    /// Only re-seal blobs sealed under this kid.
+    #[arg(long, value_name = "KID")]
+    pub(crate) only_kid: Option<String>,
+
+    /// Show what would change; write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    /// Also open blobs with the keys in these files (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: Vec<PathBuf>,
+
+    /// Files or directories to rotate.
+    #[arg(default_value = ".")]
+    pub(crate) paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -8,35 +8,45 @@ use std::io;
 pub(crate) struct CliError {
     message: String,
     hint: String,
-    io_kind: Option<io::ErrorKind>,
+    exit_code: u8,
+    broken_pipe: bool,
 }
 
 impl CliError {
+    /// A failure of what the command checks or does: exit code 1.
     pub(crate) fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             hint: hint.into(),
-            io_kind: None,
+            exit_code: 1,
+            broken_pipe: false,
         }
     }
 
-    /// An I/O error while doing `what`.
+    /// A usage error (a bad argument or path): exit code 2.
+    pub(crate) fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            exit_code: 2,
+            ..Self::new(message, hint)
+        }
+    }
+
+    /// An I/O error while doing `what`: exit code 2.
     pub(crate) fn io(what: impl fmt::Display, error: &io::Error, hint: impl Into<String>) -> Self {
         Self {
-            message: format!("{what}: {error}"),
-            hint: hint.into(),
-            io_kind: Some(error.kind()),
+            broken_pipe: error.kind() == io::ErrorKind::BrokenPipe,
+            ..Self::usage(format!("{what}: {error}"), hint)
         }
     }
 
     /// A closed stdout (`cargo sealant keygen | head -c0`) is not an error.
     pub(crate) fn is_broken_pipe(&self) -> bool {
-        self.io_kind == Some(io::ErrorKind::BrokenPipe)
+        self.broken_pipe
     }
 
-    /// 2 for usage and I/O errors, 1 for everything else.
+    /// 1 when something checked failed, 2 for usage and I/O errors.
     pub(crate) fn exit_code(&self) -> u8 {
-        if self.io_kind.is_some() { 2 } else { 1 }
+        self.exit_code
     }
 }
 

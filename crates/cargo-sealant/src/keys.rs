@@ -1,8 +1,10 @@
-//! The key a command uses.
+//! The keys a command uses.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
-use sealant::Keyring;
+use sealant::{Error, Keyring, SecretString};
+use sealant_format::Blob;
 
 use crate::error::CliError;
 
@@ -11,8 +13,71 @@ pub(crate) const KEY_VAR: &str = "SEALANT_KEY";
 
 /// The keys of `--key-file`, or else of `SEALANT_KEY` / `SEALANT_KEY_FILE`.
 pub(crate) fn load(key_file: Option<&Path>) -> Result<Keyring, CliError> {
+    load_var(KEY_VAR, key_file)
+}
+
+/// The keys of `--key-file`, or else of `var` / `<var>_FILE`.
+pub(crate) fn load_var(var: &str, key_file: Option<&Path>) -> Result<Keyring, CliError> {
     Ok(match key_file {
         Some(path) => Keyring::from_file(path)?,
-        None => Keyring::from_env(KEY_VAR)?,
+        None => Keyring::from_env(var)?,
     })
+}
+
+/// The keys for each key variable that a tree's blobs name, loaded once per
+/// variable: the variable's own keys (or its `_FILE`), plus the keys of
+/// every file given on the command line.
+pub(crate) struct TreeKeys {
+    files: Vec<PathBuf>,
+    by_var: HashMap<String, Result<Option<Keyring>, String>>,
+}
+
+impl TreeKeys {
+    pub(crate) fn new(files: Vec<PathBuf>) -> Self {
+        Self {
+            files,
+            by_var: HashMap::new(),
+        }
+    }
+
+    /// The keys for `var`: `Ok(None)` when no key is available at all,
+    /// `Err` with the reason when one is given but cannot be loaded.
+    pub(crate) fn for_var(&mut self, var: &str) -> Result<Option<&Keyring>, &str> {
+        let files = &self.files;
+        let entry = self
+            .by_var
+            .entry(var.to_owned())
+            .or_insert_with(|| load_tree_var(var, files).map_err(|e| e.to_string()));
+        match entry {
+            Ok(ring) => Ok(ring.as_ref()),
+            Err(reason) => Err(reason),
+        }
+    }
+
+    /// Opens a blob with the keys of `var`.
+    pub(crate) fn open(&mut self, var: &str, blob: &Blob<'_>) -> Result<SecretString, String> {
+        match self.for_var(var) {
+            Ok(Some(ring)) => ring.open(blob).map_err(|e| e.to_string()),
+            Ok(None) => Err(format!(
+                "no key: neither {var} nor {var}_FILE is set, and no --key-file was given"
+            )),
+            Err(reason) => Err(reason.to_owned()),
+        }
+    }
+}
+
+fn load_tree_var(var: &str, files: &[PathBuf]) -> Result<Option<Keyring>, Error> {
+    let mut ring = match Keyring::from_env(var) {
+        Ok(ring) => Some(ring),
+        Err(Error::KeyMissing { .. }) => None,
+        Err(error) => return Err(error),
+    };
+    for file in files {
+        let more = Keyring::from_file(file)?;
+        match &mut ring {
+            Some(ring) => ring.extend(more)?,
+            None => ring = Some(more),
+        }
+    }
+    Ok(ring)
 }

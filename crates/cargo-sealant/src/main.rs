@@ -2,11 +2,18 @@
 
 #![forbid(unsafe_code)]
 
+mod check;
 mod cli;
 mod error;
 mod keygen;
 mod keys;
+mod list;
+mod reveal;
+mod rotate;
+mod scan;
 mod seal;
+mod set;
+mod write;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -26,6 +33,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Keygen(args) => keygen::run(&args),
         Command::Seal(args) => seal::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::List(args) => list::run(&args),
+        Command::Set(args) => set::run(&args),
+        Command::Reveal(args) => reveal::run(&args),
+        Command::Rotate(args) => rotate::run(&args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "cargo-sealant", &mut io::stdout());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

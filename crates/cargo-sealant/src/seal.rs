@@ -36,7 +36,10 @@ pub(crate) fn run(args: &SealArgs) -> Result<(), CliError> {
 }
 
 /// The secret, from a hidden prompt on a terminal or else all of stdin.
-fn read_plaintext(name: &str, keep_newline: bool) -> Result<Zeroizing<String>, CliError> {
+pub(crate) fn read_plaintext(
+    name: &str,
+    keep_newline: bool,
+) -> Result<Zeroizing<String>, CliError> {
     let stdin = io::stdin();
     let mut text = if stdin.is_terminal() {
         let prompt = format!("secret for {name} (input hidden): ");
@@ -89,7 +92,7 @@ fn read_plaintext(name: &str, keep_newline: bool) -> Result<Zeroizing<String>, C
 
 /// `#[secret] const NAME: Sealed = "...";`, with `name = "..."` when the
 /// secret's name is not a Rust identifier.
-fn rust_item(name: &str, blob: &str) -> String {
+pub(crate) fn rust_item(name: &str, blob: &str) -> String {
     let mut ident: String = name
         .chars()
         .map(|c| {
