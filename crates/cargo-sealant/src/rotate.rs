@@ -133,6 +133,8 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
         }
         write::replace(&rewrite.file, updated.as_bytes())?;
     }
+    let dirs: BTreeSet<_> = rewrites.iter().map(|r| write::dir_of(&r.file)).collect();
+    dirs.into_iter().for_each(write::sync_dir);
     progress.finish_and_clear();
 
     // Phase 3: read back what was written and open it with the new key.

@@ -52,6 +52,7 @@ pub(crate) fn run(args: &SetArgs) -> Result<(), CliError> {
         None => append_item(&args.file, &contents, &args.name, &blob),
     };
     write::replace(&args.file, updated.as_bytes())?;
+    write::sync_dir(write::dir_of(&args.file));
     let verb = if target.is_some() { "updated" } else { "added" };
     eprintln!(
         "{verb} {} in {} (key {})",

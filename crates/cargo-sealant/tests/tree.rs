@@ -160,8 +160,14 @@ fn list_shows_names_places_kids_and_variables_only() {
     let stdout = text(&output.stdout);
     let lines: Vec<_> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert!(lines[0].starts_with("A_0  ") && lines[0].contains("m0.rs:5 "), "{stdout}");
-    assert!(lines[0].ends_with(&format!("  {}  SEALANT_KEY", key.kid())), "{stdout}");
+    assert!(
+        lines[0].starts_with("A_0  ") && lines[0].contains("m0.rs:5 "),
+        "{stdout}"
+    );
+    assert!(
+        lines[0].ends_with(&format!("  {}  SEALANT_KEY", key.kid())),
+        "{stdout}"
+    );
     assert!(!stdout.contains("alpha"), "{stdout}");
 }
 
