@@ -86,6 +86,7 @@ pub(crate) fn read_file(path: &Path, origin: String) -> Result<Keyring, Error> {
 mod tests {
     use super::*;
 
+    /// A public test key (vector 1 of docs/FORMAT.md); never seal with it.
     const KEY: &str =
         "sealant-key-v1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
