@@ -15,7 +15,7 @@ use proc_macro::TokenStream;
 /// Validates a sealed blob at compile time and embeds it as a
 /// `sealant::Sealed`.
 ///
-/// ```ignore
+/// ```text
 /// #[secret]
 /// const STRIPE_API_KEY: Sealed = "sealant:v1:STRIPE_API_KEY:...";
 ///
