@@ -20,7 +20,9 @@ trap 'rm -rf "$work"' EXIT
 export SEALANT_KEY_FILE="$work/old.key"
 # Each rotate run starts from a fresh copy of the tree (not timed), so that
 # every run re-seals all 10,000 blobs.
+# Baseline: reading every file of the tree, which any check must do.
 hyperfine --warmup 1 --runs 10 --export-markdown "$work/check.md" \
+  -n "baseline: cat every .rs file" "find $work/tree -name '*.rs' -exec cat {} + >/dev/null" \
   -n "check (10,000 secrets, with key)" "$bin check $work/tree"
 hyperfine --warmup 1 --runs 10 --export-markdown "$work/rotate.md" \
   --prepare "rm -rf $work/copy && cp -r $work/tree $work/copy" \

@@ -72,7 +72,9 @@ pub(crate) enum Command {
     /// Opens every blob first; if any cannot be opened, nothing changes.
     /// Then rewrites each file atomically, changing only blob literals, and
     /// reads back what it wrote. Blobs already under the new key are left
-    /// alone, so re-running an interrupted rotation finishes it.
+    /// alone, so re-running an interrupted rotation finishes it. A rotation
+    /// killed mid-write may leave a `.sealant-*.tmp` file beside a source
+    /// file; it replaces nothing and is safe to delete.
     ///
     /// Example: cargo sealant rotate --to new.key --only-kid 3fa2c91e
     Rotate(RotateArgs),

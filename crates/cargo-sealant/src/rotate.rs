@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sealant::{ExposeSecret, Keyring, Kid};
@@ -125,14 +126,7 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
 
     // Phase 2: write each file atomically.
     let progress = progress_bar(rewrites.len() as u64, "writing");
-    for rewrite in &rewrites {
-        progress.inc(1);
-        let mut updated = rewrite.contents.clone();
-        for (range, blob) in rewrite.edits.iter().rev() {
-            updated.replace_range(range.clone(), blob);
-        }
-        write::replace(&rewrite.file, updated.as_bytes())?;
-    }
+    write_all(&rewrites, &progress)?;
     let dirs: BTreeSet<_> = rewrites.iter().map(|r| write::dir_of(&r.file)).collect();
     dirs.into_iter().for_each(write::sync_dir);
     progress.finish_and_clear();
@@ -154,6 +148,40 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
     }
     eprintln!("rotated {summary}");
     Ok(())
+}
+
+/// Writes every rewrite, each file atomically. The time goes into waiting
+/// for each file's fsync, so several writers keep the disk busy.
+fn write_all(rewrites: &[Rewrite], progress: &ProgressBar) -> Result<(), CliError> {
+    const WRITERS: usize = 8;
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let write_next = || -> Result<(), CliError> {
+        while !failed.load(Ordering::Relaxed) {
+            let Some(rewrite) = rewrites.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            let mut updated = rewrite.contents.clone();
+            for (range, blob) in rewrite.edits.iter().rev() {
+                updated.replace_range(range.clone(), blob);
+            }
+            if let Err(error) = write::replace(&rewrite.file, updated.as_bytes()) {
+                failed.store(true, Ordering::Relaxed);
+                return Err(error);
+            }
+            progress.inc(1);
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..WRITERS.min(rewrites.len()))
+            .map(|_| scope.spawn(write_next))
+            .collect();
+        writers
+            .into_iter()
+            .map(|writer| writer.join().expect("a writer thread does not panic"))
+            .collect::<Result<(), CliError>>()
+    })
 }
 
 /// A progress bar on stderr when it is a terminal and the work is large.

@@ -130,8 +130,7 @@ pub(crate) fn find_blobs(path: &Path, contents: &str) -> Vec<Found> {
         };
         line += contents[counted..start].matches('\n').count();
         counted = start;
-        let line_start = contents[..start].rfind('\n').map_or(0, |i| i + 1);
-        if contents[line_start..start].contains("//") {
+        if in_comment(&contents[..start]) {
             continue;
         }
         found.push(Found {
@@ -144,6 +143,20 @@ pub(crate) fn find_blobs(path: &Path, contents: &str) -> Vec<Found> {
         from = end;
     }
     found
+}
+
+/// Whether the text that `before` ends with is inside a `//` or an
+/// unclosed `/* */` comment.
+fn in_comment(before: &str) -> bool {
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    if before[line_start..].contains("//") {
+        return true;
+    }
+    match (before.rfind("/*"), before.rfind("*/")) {
+        (Some(open), Some(close)) => open > close,
+        (Some(_), None) => true,
+        _ => false,
+    }
 }
 
 /// Where the literal that starts at `start` ends, if a string literal opens
@@ -226,6 +239,9 @@ pub const API_TOKEN: Sealed = "sealant:v1:API_TOKEN:00:11:22";
 static DB: Sealed = r#"sealant:v1:db.password:aa:bb:cc"#;
 
 // "sealant:v1:IN_A_COMMENT:00:11:22"
+/* An example:
+   const X: Sealed = "sealant:v1:IN_A_BLOCK_COMMENT:00:11:22";
+*/
 fn f() { let x = "sealant:v9:BARE"; }
 "##;
         let found = find_blobs(Path::new("s.rs"), source);
@@ -239,7 +255,7 @@ fn f() { let x = "sealant:v9:BARE"; }
         assert_eq!(found[1].expected_name(), Some("db.password"));
         assert_eq!(found[1].key_var(), "DB_KEY");
         assert_eq!(found[1].text, "sealant:v1:db.password:aa:bb:cc");
-        assert_eq!(found[2].line, 11);
+        assert_eq!(found[2].line, 14);
         assert!(found[2].item.is_none());
         assert_eq!(found[2].expected_name(), None);
     }
