@@ -179,8 +179,7 @@ fn write_all(rewrites: &[Rewrite], progress: &ProgressBar) -> Result<(), CliErro
             .collect();
         writers
             .into_iter()
-            .map(|writer| writer.join().expect("a writer thread does not panic"))
-            .collect::<Result<(), CliError>>()
+            .try_for_each(|writer| writer.join().expect("a writer thread does not panic"))
     })
 }
 
