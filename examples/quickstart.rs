@@ -27,7 +27,12 @@ const WEBHOOK_SIGNING_SECRET: Sealed = "sealant:v1:webhook.signing-secret:d1422a
 fn main() -> ExitCode {
     // First thing: open every sealed secret of the binary, or stop here.
     match sealant::unseal_all() {
-        Ok(report) => println!("{report}"),
+        Ok(report) => {
+            println!("{report}");
+            for warning in report.warnings() {
+                eprintln!("warning: {warning}");
+            }
+        }
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::FAILURE;

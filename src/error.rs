@@ -186,3 +186,24 @@ impl fmt::Display for FailureList<'_> {
         Ok(())
     }
 }
+
+/// Something risky, though not wrong, about how keys were provided. It does
+/// not stop unsealing; [`Report::warnings`](crate::Report::warnings) and
+/// [`Keyring::warnings`](crate::Keyring::warnings) list them.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Warning {
+    /// A key file can be read by users other than its owner.
+    #[error(
+        "the key file {} can be read by other users (mode {mode:03o}); \
+         restrict it with `chmod 600 {}`",
+        path.display(),
+        path.display()
+    )]
+    KeyFileReadableByOthers {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+}

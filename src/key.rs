@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::Error;
+use crate::{Error, Warning};
 
 /// Domain separation for key ids: a kid is the first four bytes of
 /// SHA-256(`KID_CONTEXT` || key).
@@ -159,6 +159,7 @@ impl fmt::Debug for Key {
 pub struct Keyring {
     origin: String,
     keys: Vec<Key>,
+    warnings: Vec<Warning>,
 }
 
 impl Keyring {
@@ -191,7 +192,11 @@ impl Keyring {
         if keys.is_empty() {
             return Err(Error::KeyEmpty { origin });
         }
-        Ok(Self { origin, keys })
+        Ok(Self {
+            origin,
+            keys,
+            warnings: Vec::new(),
+        })
     }
 
     /// Loads the keys from the environment variable `var`, or from the file
@@ -225,6 +230,7 @@ impl Keyring {
             }
         }
         self.origin = format!("{} and {}", self.origin, other.origin);
+        self.warnings.extend(other.warnings);
         Ok(())
     }
 
@@ -237,6 +243,16 @@ impl Keyring {
     /// one `cargo sealant seal` uses.
     pub fn keys(&self) -> &[Key] {
         &self.keys
+    }
+
+    /// What was risky, though not wrong, about where the keys came from:
+    /// for example a key file that other users can read.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    pub(crate) fn warn(&mut self, warning: Warning) {
+        self.warnings.push(warning);
     }
 
     /// The key with this kid, if the ring holds it.

@@ -75,7 +75,7 @@ pub mod private;
 #[doc(hidden)]
 pub use private as __private;
 
-pub use crate::error::{Error, Failure};
+pub use crate::error::{Error, Failure, Warning};
 pub use crate::key::{Key, Keyring};
 pub use crate::sealed::Sealed;
 pub use crate::startup::{Report, all, unseal_all};

@@ -91,7 +91,7 @@ impl fmt::Debug for Sealed {
 }
 
 /// The keys of `var`, loaded once per process.
-fn process_keyring(var: &'static str) -> Result<Arc<Keyring>, Error> {
+pub(crate) fn process_keyring(var: &'static str) -> Result<Arc<Keyring>, Error> {
     static LOADED: Mutex<Vec<(&str, Arc<Keyring>)>> = Mutex::new(Vec::new());
     // Holding the lock while loading makes threads that race for the same
     // variable wait for one load instead of each doing their own.

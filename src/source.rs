@@ -79,7 +79,19 @@ pub(crate) fn read_file(path: &Path, origin: String) -> Result<Keyring, Error> {
             "the file is not UTF-8 text",
         ))
     })?;
-    Keyring::parse(origin, text)
+    let mut keyring = Keyring::parse(origin, text)?;
+    #[cfg(unix)]
+    if let Ok(metadata) = fs::metadata(path) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            keyring.warn(crate::Warning::KeyFileReadableByOthers {
+                path: path.to_owned(),
+                mode,
+            });
+        }
+    }
+    Ok(keyring)
 }
 
 #[cfg(test)]

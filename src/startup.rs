@@ -5,7 +5,8 @@ use std::fmt;
 
 use sealant_format::Kid;
 
-use crate::{Error, Failure, Sealed, private::SEALED};
+use crate::sealed::process_keyring;
+use crate::{Error, Failure, Sealed, Warning, private::SEALED};
 
 /// What [`unseal_all`] did: how many secrets it opened, under which keys.
 /// It holds no plaintext.
@@ -13,12 +14,19 @@ use crate::{Error, Failure, Sealed, private::SEALED};
 pub struct Report {
     unsealed: usize,
     kids: BTreeMap<Kid, usize>,
+    warnings: Vec<Warning>,
 }
 
 impl Report {
     /// How many secrets were unsealed.
     pub fn unsealed(&self) -> usize {
         self.unsealed
+    }
+
+    /// What was risky about how the keys were provided, such as a key file
+    /// that other users can read. Log these at startup.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
     }
 
     /// Each key id used, with the number of secrets it opened.
@@ -56,9 +64,17 @@ pub fn unseal_all() -> Result<Report, Error> {
     let mut report = Report {
         unsealed: 0,
         kids: BTreeMap::new(),
+        warnings: Vec::new(),
     };
     let mut failures = Vec::new();
+    let mut key_vars = Vec::new();
     for sealed in all() {
+        if !key_vars.contains(&sealed.key_var()) {
+            key_vars.push(sealed.key_var());
+            if let Ok(keyring) = process_keyring(sealed.key_var()) {
+                report.warnings.extend_from_slice(keyring.warnings());
+            }
+        }
         match sealed.unseal() {
             Ok(_plaintext) => {
                 report.unsealed += 1;

@@ -18,10 +18,19 @@ pub(crate) fn load(key_file: Option<&Path>) -> Result<Keyring, CliError> {
 
 /// The keys of `--key-file`, or else of `var` / `<var>_FILE`.
 pub(crate) fn load_var(var: &str, key_file: Option<&Path>) -> Result<Keyring, CliError> {
-    Ok(match key_file {
+    let keyring = match key_file {
         Some(path) => Keyring::from_file(path)?,
         None => Keyring::from_env(var)?,
-    })
+    };
+    warn(&keyring);
+    Ok(keyring)
+}
+
+/// Prints a keyring's warnings on stderr.
+fn warn(keyring: &Keyring) {
+    for warning in keyring.warnings() {
+        eprintln!("warning: {warning}");
+    }
 }
 
 /// The keys for each key variable that a tree's blobs name, loaded once per
@@ -44,10 +53,13 @@ impl TreeKeys {
     /// `Err` with the reason when one is given but cannot be loaded.
     pub(crate) fn for_var(&mut self, var: &str) -> Result<Option<&Keyring>, &str> {
         let files = &self.files;
-        let entry = self
-            .by_var
-            .entry(var.to_owned())
-            .or_insert_with(|| load_tree_var(var, files).map_err(|e| e.to_string()));
+        let entry = self.by_var.entry(var.to_owned()).or_insert_with(|| {
+            let loaded = load_tree_var(var, files);
+            if let Ok(Some(keyring)) = &loaded {
+                warn(keyring);
+            }
+            loaded.map_err(|e| e.to_string())
+        });
         match entry {
             Ok(ring) => Ok(ring.as_ref()),
             Err(reason) => Err(reason),

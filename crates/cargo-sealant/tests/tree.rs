@@ -34,6 +34,11 @@ fn write_key(dir: &Path, file: &str) -> (PathBuf, Key) {
     let key = Key::generate().unwrap();
     let path = dir.join(file);
     std::fs::write(&path, format!("{}\n", *key.expose_text())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     (path, key)
 }
 
@@ -394,4 +399,28 @@ fn rotate_killed_midway_leaves_whole_files_and_a_rerun_finishes() {
             [new_kid.clone(), new_kid.clone()]
         );
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_readable_by_others_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (key_file, key) = write_key(dir.path(), "k");
+    tree(dir.path(), &key, 1);
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = cargo_sealant(
+        &["check", dir.path().to_str().unwrap()],
+        b"",
+        &[("SEALANT_KEY_FILE", &key_file)],
+    );
+    assert!(output.status.success());
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        stderr,
+        format!(
+            "warning: the key file {0} can be read by other users (mode 644); restrict it with `chmod 600 {0}`\n",
+            key_file.display()
+        )
+    );
 }
