@@ -142,6 +142,19 @@ mod tests {
         assert!(matches!(err, Error::KeyEmpty { .. }), "{err:?}");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_variable_that_is_not_unicode_is_refused() {
+        use std::os::unix::ffi::OsStringExt;
+        let err = source(|name| (name == "APP_KEY").then(|| OsString::from_vec(vec![0xff, b'k'])))
+            .load()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::KeyNotUnicode { var } if var == "APP_KEY"),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn missing_key_file_names_the_path() {
         let err =
