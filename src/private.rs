@@ -8,6 +8,10 @@ pub use crate::Sealed;
 #[linkme::distributed_slice]
 pub static SEALED: [&'static Sealed];
 
+/// How many times this process has loaded a key variable's keys; they are
+/// loaded once per variable. For the tests.
+pub static KEY_LOADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Builds the value of a `#[secret]` item from the parts the macro checked.
 pub const fn sealed(
     name: &'static str,

@@ -100,6 +100,7 @@ pub(crate) fn process_keyring(var: &'static str) -> Result<Arc<Keyring>, Error> 
         return Ok(Arc::clone(keyring));
     }
     let keyring = Arc::new(Keyring::from_env(var)?);
+    crate::private::KEY_LOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     loaded.push((var, Arc::clone(&keyring)));
     Ok(keyring)
 }
