@@ -47,3 +47,65 @@ fn expand(mut item: SecretItem, checked: &Checked) -> TokenStream {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn tokens(text: &str) -> Option<TokenStream> {
+        TokenStream::from_str(text).ok()
+    }
+
+    /// Text that is a blob, almost a blob, or anything at all.
+    fn literal_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "sealant:v[0-9]:[A-Za-z_.-]{0,12}:[0-9a-fA-F]{0,10}:[0-9a-f]{0,26}:[0-9a-fA-Fg ]{0,40}",
+            "sealant:v1:X:3fa2c91e:000102030405060708090a0b:[0-9a-f]{0,40}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The macro never panics, whatever the arguments and the item.
+        #[test]
+        fn expansion_never_panics(
+            args in prop_oneof![
+                Just(String::new()),
+                "name = \"[ -~]{0,12}\"",
+                "env = \"[ -~]{0,12}\"",
+                "name = \"[A-Z_]{1,8}\", env = \"[A-Z_]{1,8}\"",
+                "[ -~]{0,24}",
+            ],
+            keyword in prop_oneof![Just("const"), Just("static"), Just("static mut"), Just("fn"), Just("let")],
+            ty in prop_oneof![Just("Sealed"), Just("sealant::Sealed"), Just("&str"), Just("Sealed<T>"), Just("")],
+            text in literal_text(),
+            soup in "[ -~]{0,40}",
+        ) {
+            let item = format!("{keyword} X: {ty} = {text:?};");
+            if let (Some(args), Some(item)) = (tokens(&args), tokens(&item)) {
+                let _ = secret(args, item);
+            }
+            if let Some(soup) = tokens(&soup) {
+                let _ = secret(TokenStream::new(), soup.clone());
+                let _ = secret(soup, TokenStream::new());
+            }
+        }
+
+        /// A string that is not a blob is never repeated in the error, and
+        /// the error does not point at it.
+        #[test]
+        fn rejected_plaintext_is_never_echoed(secret_text in "zq[A-Za-z0-9 !#%&*+/=?^_~-]{6,40}") {
+            let rejection = crate::validate::check_blob(&secret_text, "API_TOKEN", false).unwrap_err();
+            prop_assert!(!rejection.is_blob);
+            prop_assert!(!rejection.message.contains(&secret_text));
+            let expanded = secret(TokenStream::new(), tokens(&format!("const API_TOKEN: Sealed = {secret_text:?};")).unwrap());
+            prop_assert!(!expanded.to_string().contains(&secret_text[2..]));
+        }
+    }
+}
