@@ -120,14 +120,16 @@ impl Key {
             .checked_sub(TAG_LEN)
             .ok_or_else(authentication)?;
         let (ciphertext, tag) = sealed.split_at(split);
-        let aad = sealant_format::associated_data(name, self.kid);
+        let mut aad_buffer = [0u8; sealant_format::MAX_ASSOCIATED_DATA_LEN];
+        let aad = sealant_format::write_associated_data(name, self.kid, &mut aad_buffer)
+            .ok_or_else(authentication)?;
         // Exactly as long as the plaintext, so that turning it into a
         // `Box<str>` below does not reallocate and leave a copy behind.
         let mut buffer = Zeroizing::new(ciphertext.to_vec());
         self.cipher
             .decrypt_inout_detached(
                 &Nonce::from(*nonce),
-                aad.as_bytes(),
+                aad,
                 buffer.as_mut_slice().into(),
                 &Tag::try_from(tag).expect("split at the tag's length"),
             )

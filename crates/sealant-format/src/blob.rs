@@ -151,6 +151,34 @@ pub fn associated_data(name: &str, kid: Kid) -> String {
     alloc::format!("{BLOB_PREFIX}{BLOB_VERSION}:{name}:{kid}")
 }
 
+/// The length of the longest associated data: that of a name of
+/// [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes.
+pub const MAX_ASSOCIATED_DATA_LEN: usize =
+    BLOB_PREFIX.len() + BLOB_VERSION.len() + 1 + crate::MAX_NAME_LEN + 1 + KID_LEN * 2;
+
+/// Writes [`associated_data`] into `out` without allocating, and returns
+/// it; `None` if `name` is longer than a valid name can be.
+pub fn write_associated_data<'out>(
+    name: &str,
+    kid: Kid,
+    out: &'out mut [u8; MAX_ASSOCIATED_DATA_LEN],
+) -> Option<&'out [u8]> {
+    let parts: [&[u8]; 4] = [
+        BLOB_PREFIX.as_bytes(),
+        BLOB_VERSION.as_bytes(),
+        b":",
+        name.as_bytes(),
+    ];
+    let mut len = 0;
+    for part in parts.into_iter().chain([b":".as_slice()]) {
+        out.get_mut(len..len + part.len())?.copy_from_slice(part);
+        len += part.len();
+    }
+    let digits = out.get_mut(len..len + KID_LEN * 2)?;
+    base16ct::lower::encode(&kid.to_bytes(), digits).ok()?;
+    Some(&out[..len + KID_LEN * 2])
+}
+
 impl<'a> Blob<'a> {
     /// Assembles a blob from its parts.
     ///

@@ -45,7 +45,9 @@ mod key;
 mod kid;
 mod name;
 
-pub use crate::blob::{Blob, BlobError, Field, associated_data};
+pub use crate::blob::{
+    Blob, BlobError, Field, MAX_ASSOCIATED_DATA_LEN, associated_data, write_associated_data,
+};
 pub use crate::hex::HexProblem;
 pub use crate::key::{KeyError, decode_key, encode_key, split_keys};
 pub use crate::kid::{Kid, KidError};

@@ -8,9 +8,13 @@ use std::path::Path;
 use sealant_format::{Blob, decode_key, encode_key};
 
 fn inputs(target: &str) -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target);
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    let inputs: Vec<_> = entries.map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+    let inputs: Vec<_> = entries
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
     assert!(inputs.len() >= 3, "the {target} corpus is missing");
     inputs
 }
@@ -19,7 +23,9 @@ fn inputs(target: &str) -> Vec<Vec<u8>> {
 fn blob_corpus() {
     let mut accepted = 0;
     for input in inputs("blob") {
-        let Ok(text) = std::str::from_utf8(&input) else { continue };
+        let Ok(text) = std::str::from_utf8(&input) else {
+            continue;
+        };
         if let Ok(blob) = Blob::parse(text) {
             assert_eq!(blob.to_string(), text);
             accepted += 1;
@@ -31,7 +37,9 @@ fn blob_corpus() {
 #[test]
 fn key_corpus() {
     for input in inputs("key") {
-        let Ok(text) = std::str::from_utf8(&input) else { continue };
+        let Ok(text) = std::str::from_utf8(&input) else {
+            continue;
+        };
         let mut key = [0u8; 32];
         if decode_key(text, &mut key).is_ok() {
             assert_eq!(*encode_key(&key), text);

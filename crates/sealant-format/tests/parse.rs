@@ -25,6 +25,20 @@ fn parses_and_prints_canonically() {
 }
 
 #[test]
+fn associated_data_written_in_place_matches() {
+    let kid = Kid::from_bytes([0x3f, 0xa2, 0xc9, 0x1e]);
+    let mut buffer = [0u8; sealant_format::MAX_ASSOCIATED_DATA_LEN];
+    for name in ["A", "API_TOKEN", &"N".repeat(128)] {
+        let written = sealant_format::write_associated_data(name, kid, &mut buffer).unwrap();
+        assert_eq!(
+            written,
+            sealant_format::associated_data(name, kid).as_bytes()
+        );
+    }
+    assert!(sealant_format::write_associated_data(&"N".repeat(129), kid, &mut buffer).is_none());
+}
+
+#[test]
 fn each_malformation_has_its_own_error() {
     let cases: Vec<(String, BlobError)> = vec![
         ("hunter2".into(), BlobError::NotSealed),
