@@ -4,6 +4,9 @@ pub use linkme;
 
 pub use crate::Sealed;
 
+/// For benchmarks: `unseal_all` over a chosen set of secrets.
+pub use crate::startup::unseal_each;
+
 /// Every `#[secret]` item of the final binary registers itself here.
 #[linkme::distributed_slice]
 pub static SEALED: [&'static Sealed];

@@ -61,6 +61,14 @@ pub fn all() -> impl ExactSizeIterator<Item = &'static Sealed> {
 /// that needs a secret. The keys it loads stay loaded for
 /// [`Sealed::unseal`].
 pub fn unseal_all() -> Result<Report, Error> {
+    unseal_each(all())
+}
+
+/// [`unseal_all`] over the given secrets rather than all of the binary's.
+pub fn unseal_each<'a>(
+    secrets: impl ExactSizeIterator<Item = &'a Sealed>,
+) -> Result<Report, Error> {
+    let total = secrets.len();
     let mut report = Report {
         unsealed: 0,
         kids: BTreeMap::new(),
@@ -68,7 +76,7 @@ pub fn unseal_all() -> Result<Report, Error> {
     };
     let mut failures = Vec::new();
     let mut key_vars = Vec::new();
-    for sealed in all() {
+    for sealed in secrets {
         if !key_vars.contains(&sealed.key_var()) {
             key_vars.push(sealed.key_var());
             if let Ok(keyring) = process_keyring(sealed.key_var()) {
@@ -90,9 +98,6 @@ pub fn unseal_all() -> Result<Report, Error> {
     if failures.is_empty() {
         Ok(report)
     } else {
-        Err(Error::Unseal {
-            total: SEALED.len(),
-            failures,
-        })
+        Err(Error::Unseal { total, failures })
     }
 }

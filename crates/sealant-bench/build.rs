@@ -1,0 +1,61 @@
+//! Seals the generated secrets of the benchmarks and examples, with the
+//! public bench key.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+#[path = "src/lib.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod bench;
+
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=src/lib.rs");
+    println!("cargo::rerun-if-changed=src/bench.key");
+    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let out = Path::new(&out);
+    let keyring = sealant::Keyring::parse("bench.key", bench::BENCH_KEY).expect("a valid key");
+    let key = &keyring.keys()[0];
+
+    // The latency benchmark: one secret per size.
+    let mut sizes = String::new();
+    for size in [16, 64, 1024, 4096] {
+        let name = format!("SIZE_{size}");
+        let blob = key
+            .seal(&name, bench::plaintext(0, size).as_bytes())
+            .expect("sealed");
+        writeln!(
+            sizes,
+            "#[::sealant::secret]\npub(crate) const {name}: ::sealant::Sealed = \"{blob}\";"
+        )
+        .unwrap();
+    }
+    std::fs::write(out.join("sizes.rs"), sizes).expect("OUT_DIR is writable");
+
+    // unseal_all and startup: N secrets of 32 bytes, sealed and plain.
+    for n in [100, 1000, 10_000] {
+        let mut sealed = String::new();
+        let mut plain = String::new();
+        let mut sealed_list = String::from("pub(crate) static ALL: &[&::sealant::Sealed] = &[");
+        let mut plain_list = String::from("pub(crate) static ALL: &[&str] = &[");
+        for i in 0..n {
+            let name = format!("S{i}");
+            let value = bench::plaintext(i, 32);
+            let blob = key.seal(&name, value.as_bytes()).expect("sealed");
+            writeln!(
+                sealed,
+                "#[::sealant::secret]\npub(crate) static {name}: ::sealant::Sealed = \"{blob}\";"
+            )
+            .unwrap();
+            writeln!(plain, "pub(crate) static {name}: &str = \"{value}\";").unwrap();
+            write!(sealed_list, "&{name},").unwrap();
+            write!(plain_list, "{name},").unwrap();
+        }
+        sealed.push_str(&sealed_list);
+        sealed.push_str("];\n");
+        plain.push_str(&plain_list);
+        plain.push_str("];\n");
+        std::fs::write(out.join(format!("sealed_{n}.rs")), sealed).expect("OUT_DIR is writable");
+        std::fs::write(out.join(format!("plain_{n}.rs")), plain).expect("OUT_DIR is writable");
+    }
+}
