@@ -104,10 +104,12 @@ impl Key {
         Ok(blob.to_string())
     }
 
-    /// Opens the parts of a blob. The caller has checked the kid.
+    /// Opens the parts of a blob, whose associated data `aad` the caller
+    /// built from its name and kid. The caller has checked the kid.
     pub(crate) fn open(
         &self,
         name: &str,
+        aad: &[u8],
         nonce: &[u8; NONCE_LEN],
         sealed: &[u8],
     ) -> Result<SecretString, Error> {
@@ -120,9 +122,6 @@ impl Key {
             .checked_sub(TAG_LEN)
             .ok_or_else(authentication)?;
         let (ciphertext, tag) = sealed.split_at(split);
-        let mut aad_buffer = [0u8; sealant_format::MAX_ASSOCIATED_DATA_LEN];
-        let aad = sealant_format::write_associated_data(name, self.kid, &mut aad_buffer)
-            .ok_or_else(authentication)?;
         // Exactly as long as the plaintext, so that turning it into a
         // `Box<str>` below does not reallocate and leave a copy behind.
         let mut buffer = Zeroizing::new(ciphertext.to_vec());
@@ -264,12 +263,20 @@ impl Keyring {
 
     /// Opens a parsed blob with the key its kid names.
     pub fn open(&self, blob: &Blob<'_>) -> Result<SecretString, Error> {
-        self.open_parts(blob.name(), blob.kid(), blob.nonce(), blob.sealed())
+        let mut buffer = [0u8; sealant_format::MAX_ASSOCIATED_DATA_LEN];
+        let aad = sealant_format::write_associated_data(blob.name(), blob.kid(), &mut buffer)
+            .ok_or(Error::Name(sealant_format::NameError::TooLong {
+                len: blob.name().len(),
+            }))?;
+        self.open_parts(blob.name(), aad, blob.kid(), blob.nonce(), blob.sealed())
     }
 
+    /// Opens a blob's parts; `aad` is its associated data, as
+    /// [`sealant_format::associated_data`] builds it from `name` and `kid`.
     pub(crate) fn open_parts(
         &self,
         name: &str,
+        aad: &[u8],
         kid: Kid,
         nonce: &[u8; NONCE_LEN],
         sealed: &[u8],
@@ -280,7 +287,7 @@ impl Keyring {
             available: self.keys.iter().map(Key::kid).collect(),
             origin: self.origin.clone(),
         })?;
-        key.open(name, nonce, sealed)
+        key.open(name, aad, nonce, sealed)
     }
 }
 

@@ -17,15 +17,21 @@ pub static KEY_LOADS: std::sync::atomic::AtomicUsize = std::sync::atomic::Atomic
 
 /// Builds the value of a `#[secret]` item from the parts the macro checked.
 pub const fn sealed(
-    name: &'static str,
+    associated_data: &'static str,
     key_var: &'static str,
     kid: [u8; sealant_format::KID_LEN],
     nonce: [u8; sealant_format::NONCE_LEN],
     sealed: &'static [u8],
 ) -> Sealed {
-    Sealed::new(name, key_var, kid, nonce, sealed)
+    Sealed::new(associated_data, key_var, kid, nonce, sealed)
 }
 
 /// What a `#[secret]` item with a compile error expands to, so that the
 /// build reports that one error and not a second one about the item's type.
-pub const INVALID: Sealed = Sealed::new("INVALID", "SEALANT_KEY", [0; 4], [0; 12], &[]);
+pub const INVALID: Sealed = Sealed::new(
+    "sealant:v1:INVALID:00000000",
+    "SEALANT_KEY",
+    [0; 4],
+    [0; 12],
+    &[],
+);

@@ -3,7 +3,12 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use sealant_format::{KID_LEN, Kid, NONCE_LEN};
+use sealant_format::{BLOB_PREFIX, BLOB_VERSION, KID_LEN, Kid, NONCE_LEN};
+
+/// Where the name starts in the associated data: after `sealant:v1:`.
+const NAME_START: usize = BLOB_PREFIX.len() + BLOB_VERSION.len() + 1;
+/// How far before the end it stops: `:<kid>`.
+const NAME_END: usize = 1 + KID_LEN * 2;
 use secrecy::SecretString;
 
 use crate::{Error, Keyring};
@@ -24,7 +29,9 @@ use crate::{Error, Keyring};
 /// ```
 #[derive(Clone, Copy)]
 pub struct Sealed {
-    name: &'static str,
+    /// `sealant:v1:<name>:<kid>`: the AES-GCM associated data, which the
+    /// macro builds at compile time; the name is a slice of it.
+    associated_data: &'static str,
     key_var: &'static str,
     kid: Kid,
     nonce: [u8; NONCE_LEN],
@@ -32,15 +39,18 @@ pub struct Sealed {
 }
 
 impl Sealed {
+    /// `associated_data` must be `sealant:v1:<name>:<kid>` for this kid
+    /// (the macro builds it with `sealant_format::associated_data`).
     pub(crate) const fn new(
-        name: &'static str,
+        associated_data: &'static str,
         key_var: &'static str,
         kid: [u8; KID_LEN],
         nonce: [u8; NONCE_LEN],
         sealed: &'static [u8],
     ) -> Self {
+        assert!(associated_data.len() > NAME_START + NAME_END);
         Self {
-            name,
+            associated_data,
             key_var,
             kid: Kid::from_bytes(kid),
             nonce,
@@ -50,7 +60,8 @@ impl Sealed {
 
     /// The secret's name, which the ciphertext is bound to.
     pub fn name(&self) -> &'static str {
-        self.name
+        let end = self.associated_data.len() - NAME_END;
+        &self.associated_data[NAME_START..end]
     }
 
     /// The environment variable whose keys open this secret:
@@ -76,14 +87,20 @@ impl Sealed {
 
     /// Decrypts the secret with the keys of `keyring`.
     pub fn unseal_with(&self, keyring: &Keyring) -> Result<SecretString, Error> {
-        keyring.open_parts(self.name, self.kid, &self.nonce, self.sealed)
+        keyring.open_parts(
+            self.name(),
+            self.associated_data.as_bytes(),
+            self.kid,
+            &self.nonce,
+            self.sealed,
+        )
     }
 }
 
 impl fmt::Debug for Sealed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sealed")
-            .field("name", &self.name)
+            .field("name", &self.name())
             .field("key_var", &self.key_var)
             .field("kid", &self.kid)
             .finish_non_exhaustive()

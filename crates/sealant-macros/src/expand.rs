@@ -26,7 +26,7 @@ pub(crate) fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
 
 fn expand(mut item: SecretItem, checked: &Checked) -> TokenStream {
     let Checked {
-        name,
+        associated_data,
         key_var,
         kid,
         nonce,
@@ -34,7 +34,7 @@ fn expand(mut item: SecretItem, checked: &Checked) -> TokenStream {
     } = checked;
     let sealed = Literal::byte_string(sealed);
     *item.expr_mut() = syn::parse_quote! {
-        ::sealant::__private::sealed(#name, #key_var, [#(#kid),*], [#(#nonce),*], #sealed)
+        ::sealant::__private::sealed(#associated_data, #key_var, [#(#kid),*], [#(#nonce),*], #sealed)
     };
     let ident = item.ident();
     quote! {

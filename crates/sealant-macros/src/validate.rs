@@ -12,7 +12,8 @@ const DEFAULT_KEY_VAR: &str = "SEALANT_KEY";
 
 /// What the expansion embeds: the parts of a valid blob and its key variable.
 pub(crate) struct Checked {
-    pub(crate) name: String,
+    /// `sealant:v1:<name>:<kid>`, which the runtime authenticates.
+    pub(crate) associated_data: String,
     pub(crate) key_var: String,
     pub(crate) kid: [u8; KID_LEN],
     pub(crate) nonce: [u8; NONCE_LEN],
@@ -81,7 +82,7 @@ pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Checked> 
         syn::Error::new(span, rejection.message)
     })?;
     Ok(Checked {
-        name,
+        associated_data: blob.associated_data(),
         key_var,
         kid: blob.kid().to_bytes(),
         nonce: *blob.nonce(),
