@@ -1,5 +1,6 @@
 //! Sealed secrets, as the `#[secret]` macro embeds them.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -82,7 +83,7 @@ impl Sealed {
     /// the process. A failed load is not kept: a later call reads the
     /// environment again.
     pub fn unseal(&self) -> Result<SecretString, Error> {
-        self.unseal_with(&*process_keyring(self.key_var)?)
+        with_process_keyring(self.key_var, |keyring| self.unseal_with(keyring))?
     }
 
     /// Decrypts the secret with the keys of `keyring`.
@@ -105,6 +106,26 @@ impl fmt::Debug for Sealed {
             .field("kid", &self.kid)
             .finish_non_exhaustive()
     }
+}
+
+/// Calls `f` with the keys of `var`, through a per-thread list of the
+/// process's keyrings: after a thread's first call, no lock and no atomic
+/// reference count is touched on the way to the keys.
+fn with_process_keyring<R>(var: &'static str, f: impl FnOnce(&Keyring) -> R) -> Result<R, Error> {
+    thread_local! {
+        static NEAR: RefCell<Vec<(&'static str, Arc<Keyring>)>> = const { RefCell::new(Vec::new()) };
+    }
+    NEAR.with(|near| {
+        // Items name their variable with a literal, so the pointers are
+        // usually equal; compare the text only when they are not.
+        let same = |known: &&str| std::ptr::eq(*known, var) || *known == var;
+        if let Some((_, keyring)) = near.borrow().iter().find(|(known, _)| same(known)) {
+            return Ok(f(keyring));
+        }
+        let keyring = process_keyring(var)?;
+        near.borrow_mut().push((var, Arc::clone(&keyring)));
+        Ok(f(&keyring))
+    })
 }
 
 /// The keys of `var`, loaded once per process.
