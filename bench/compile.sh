@@ -23,13 +23,9 @@ make_crate() { # name, dependency line, source file
 }
 make_crate plain "" "$out/plain_1000.rs"
 make_crate sealant "sealant = { path = \"$repo\" }" "$out/sealed_1000.rs"
-python3 - "$work/litcrypt.rs" <<'PY'
+PYTHONPATH="$repo/bench" python3 - "$work/litcrypt.rs" <<'PY'
 import sys
-def plaintext(i, size=32):
-    text = f"secret-{i}-"
-    while len(text) < size:
-        text += chr(ord('a') + len(text) % 26)
-    return text[:size]
+from values import plaintext
 with open(sys.argv[1], "w") as f:
     f.write("#[macro_use]\nextern crate litcrypt;\nuse_litcrypt!();\n")
     for i in range(1000):

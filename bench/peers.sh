@@ -19,13 +19,9 @@ cargo build --release -p sealant-bench --example startup_sealed
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 # The 100 values of startup_sealed (crates/sealant-bench: plaintext(i, 32)).
-python3 - "$work" <<'PY'
+PYTHONPATH="$PWD/bench" python3 - "$work" <<'PY'
 import json, sys
-def plaintext(i, size=32):
-    text = f"secret-{i}-"
-    while len(text) < size:
-        text += chr(ord('a') + len(text) % 26)
-    return text[:size]
+from values import plaintext
 values = {f"S{i}": plaintext(i) for i in range(100)}
 work = sys.argv[1]
 json.dump(values, open(f"{work}/values.json", "w"))
