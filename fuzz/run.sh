@@ -9,6 +9,8 @@
 # lets the stable compiler accept them. A crash is saved under
 # fuzz/artifacts/<target>/: add it to fuzz/corpus/<target>/ so that the suite
 # replays it, and fix the bug.
+# The key corpus grew from the public test-vector key of docs/FORMAT.md: the
+# key-shaped strings in it are fuzz inputs, not keys anyone uses.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-300}

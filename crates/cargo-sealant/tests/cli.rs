@@ -1,27 +1,13 @@
 //! `cargo sealant keygen` and `seal`, run as the real binary.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+mod common;
+
+use common::cargo_sealant;
 use sealant::{ExposeSecret, Keyring};
 use sealant_format::Blob;
-
-fn cargo_sealant(args: &[&str], stdin: &[u8], configure: impl FnOnce(&mut Command)) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-sealant"));
-    command
-        .args(args)
-        .env_remove("SEALANT_KEY")
-        .env_remove("SEALANT_KEY_FILE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    configure(&mut command);
-    let mut child = command.spawn().unwrap();
-    // The command may exit before it reads stdin (a missing key, say).
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
-}
 
 fn text(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap()

@@ -2,28 +2,20 @@
 //! the real binary.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+mod common;
 
 use sealant::{ExposeSecret, Key, Keyring};
 use sealant_format::Blob;
 
 fn cargo_sealant(args: &[&str], stdin: &[u8], env: &[(&str, &Path)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-sealant"));
-    command
-        .args(args)
-        .env_remove("SEALANT_KEY")
-        .env_remove("SEALANT_KEY_FILE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (var, value) in env {
-        command.env(var, value);
-    }
-    let mut child = command.spawn().unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
+    common::cargo_sealant(args, stdin, |command| {
+        for (var, value) in env {
+            command.env(var, value);
+        }
+    })
 }
 
 fn text(bytes: &[u8]) -> String {
