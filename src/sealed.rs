@@ -4,12 +4,8 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use sealant_format::{BLOB_PREFIX, BLOB_VERSION, KID_LEN, Kid, NONCE_LEN};
-
-/// Where the name starts in the associated data: after `sealant:v1:`.
-const NAME_START: usize = BLOB_PREFIX.len() + BLOB_VERSION.len() + 1;
-/// How far before the end it stops: `:<kid>`.
-const NAME_END: usize = 1 + KID_LEN * 2;
+use sealant_format::record::{NAME_END, NAME_START, Record};
+use sealant_format::{KID_LEN, Kid, NONCE_LEN};
 use secrecy::SecretString;
 
 use crate::{Error, Keyring};
@@ -49,7 +45,7 @@ impl Sealed {
         nonce: [u8; NONCE_LEN],
         sealed: &'static [u8],
     ) -> Self {
-        assert!(associated_data.len() > NAME_START + NAME_END);
+        assert!(associated_data.is_ascii() && associated_data.len() > NAME_START + NAME_END);
         Self {
             associated_data,
             key_var,
@@ -57,6 +53,23 @@ impl Sealed {
             nonce,
             sealed,
         }
+    }
+
+    /// Reads the record at the start of `bytes` (see
+    /// `sealant_format::record`), and returns it with the bytes after it.
+    pub(crate) const fn decode(bytes: &'static [u8]) -> Option<(Self, &'static [u8])> {
+        let Some((record, rest)) = Record::decode(bytes) else {
+            return None;
+        };
+        let Record {
+            associated_data,
+            key_var,
+            kid,
+            nonce,
+            sealed,
+        } = record;
+        let sealed = Self::new(associated_data, key_var, kid, nonce, sealed);
+        Some((sealed, rest))
     }
 
     /// The secret's name, which the ciphertext is bound to.

@@ -6,7 +6,7 @@ use std::fmt;
 use sealant_format::Kid;
 
 use crate::sealed::process_keyring;
-use crate::{Error, Failure, Sealed, Warning, private::SEALED};
+use crate::{Error, Failure, Sealed, Warning, private::SEALANT_RECORDS};
 
 /// What [`unseal_all`] did: how many secrets it opened, under which keys.
 /// It holds no plaintext.
@@ -48,8 +48,29 @@ impl fmt::Display for Report {
 }
 
 /// Every secret sealed with `#[secret]` in this binary, in link order.
-pub fn all() -> impl ExactSizeIterator<Item = &'static Sealed> {
-    SEALED.iter().copied()
+pub fn all() -> impl Iterator<Item = Sealed> {
+    records(&SEALANT_RECORDS)
+}
+
+/// The secrets of a run of records, which may be padded with zero bytes.
+fn records(mut rest: &'static [u8]) -> impl Iterator<Item = Sealed> {
+    std::iter::from_fn(move || {
+        // A linker may pad between records with zero bytes; no record
+        // starts with one.
+        while let [0, tail @ ..] = rest {
+            rest = tail;
+        }
+        if rest.is_empty() {
+            return None;
+        }
+        // Every record passed `Sealed::decode` when its item was compiled,
+        // and records lie end to end: failing here means the section holds
+        // something sealant did not put there.
+        let (sealed, tail) = Sealed::decode(rest)
+            .expect("the link section of `#[secret]` records holds a malformed record");
+        rest = tail;
+        Some(sealed)
+    })
 }
 
 /// Decrypts every secret sealed with `#[secret]` in this binary once, and
@@ -65,10 +86,8 @@ pub fn unseal_all() -> Result<Report, Error> {
 }
 
 /// [`unseal_all`] over the given secrets rather than all of the binary's.
-pub fn unseal_each<'a>(
-    secrets: impl ExactSizeIterator<Item = &'a Sealed>,
-) -> Result<Report, Error> {
-    let total = secrets.len();
+pub fn unseal_each(secrets: impl IntoIterator<Item = Sealed>) -> Result<Report, Error> {
+    let mut total = 0;
     let mut report = Report {
         unsealed: 0,
         kids: BTreeMap::new(),
@@ -77,6 +96,7 @@ pub fn unseal_each<'a>(
     let mut failures = Vec::new();
     let mut key_vars = Vec::new();
     for sealed in secrets {
+        total += 1;
         if !key_vars.contains(&sealed.key_var()) {
             key_vars.push(sealed.key_var());
             if let Ok(keyring) = process_keyring(sealed.key_var()) {
@@ -99,5 +119,56 @@ pub fn unseal_each<'a>(
         Ok(report)
     } else {
         Err(Error::Unseal { total, failures })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sealant_format::record::Record;
+
+    use super::*;
+
+    fn record(name: &str, key_var: &str) -> Vec<u8> {
+        let kid = Kid::from_bytes([1, 2, 3, 4]);
+        let aad = sealant_format::associated_data(name, kid);
+        let record = Record {
+            associated_data: &aad,
+            key_var,
+            kid: kid.to_bytes(),
+            nonce: [0; 12],
+            sealed: &[0; 20],
+        };
+        record.encode().unwrap()
+    }
+
+    #[test]
+    fn records_lie_end_to_end_and_zero_padding_is_skipped() {
+        let mut section = vec![0, 0];
+        section.extend(record("FIRST", "SEALANT_KEY"));
+        section.extend(record("SECOND", "OTHER_KEY"));
+        section.extend([0; 7]);
+        section.extend(record("THIRD", "SEALANT_KEY"));
+        section.push(0);
+        let found: Vec<_> = records(section.leak())
+            .map(|sealed| (sealed.name(), sealed.key_var()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("FIRST", "SEALANT_KEY"),
+                ("SECOND", "OTHER_KEY"),
+                ("THIRD", "SEALANT_KEY")
+            ]
+        );
+        assert_eq!(records(&[]).count(), 0);
+        assert_eq!(records(&[0; 9]).count(), 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "malformed record")]
+    fn a_section_holding_something_else_is_a_loud_bug() {
+        let mut section = record("FIRST", "SEALANT_KEY");
+        section.extend([7, 7, 7]);
+        records(section.leak()).for_each(drop);
     }
 }

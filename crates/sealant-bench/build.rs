@@ -36,7 +36,7 @@ fn main() {
     for n in [100, 1000, 10_000] {
         let mut sealed = String::new();
         let mut plain = String::new();
-        let mut sealed_list = String::from("pub(crate) static ALL: &[&::sealant::Sealed] = &[");
+        let mut sealed_list = String::from("pub(crate) static ALL: &[::sealant::Sealed] = &[");
         let mut plain_list = String::from("pub(crate) static ALL: &[&str] = &[");
         for i in 0..n {
             let name = format!("S{i}");
@@ -44,11 +44,11 @@ fn main() {
             let blob = key.seal(&name, value.as_bytes()).expect("sealed");
             writeln!(
                 sealed,
-                "#[::sealant::secret]\npub(crate) static {name}: ::sealant::Sealed = \"{blob}\";"
+                "#[::sealant::secret]\npub(crate) const {name}: ::sealant::Sealed = \"{blob}\";"
             )
             .unwrap();
-            writeln!(plain, "pub(crate) static {name}: &str = \"{value}\";").unwrap();
-            write!(sealed_list, "&{name},").unwrap();
+            writeln!(plain, "pub(crate) const {name}: &str = \"{value}\";").unwrap();
+            write!(sealed_list, "{name},").unwrap();
             write!(plain_list, "{name},").unwrap();
         }
         sealed.push_str(&sealed_list);

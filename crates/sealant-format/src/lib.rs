@@ -44,6 +44,8 @@ mod hex;
 mod key;
 mod kid;
 mod name;
+#[doc(hidden)]
+pub mod record;
 
 pub use crate::blob::{
     Blob, BlobError, Field, MAX_ASSOCIATED_DATA_LEN, associated_data, write_associated_data,

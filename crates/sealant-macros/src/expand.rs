@@ -1,10 +1,10 @@
 //! Turning a checked `#[secret]` item into Rust.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use quote::{ToTokens as _, quote};
 
 use crate::parse::{Args, SecretItem};
-use crate::validate::{self, Checked};
+use crate::validate;
 
 pub(crate) fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut item = match SecretItem::parse(input) {
@@ -13,7 +13,7 @@ pub(crate) fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let checked = Args::parse(args).and_then(|args| validate::check(&args, &mut item));
     match checked {
-        Ok(checked) => expand(item, &checked),
+        Ok(record) => expand(item, &record),
         Err(error) => {
             // One mistake, one error: the item still exists, with a value of
             // the right type, so that its uses compile.
@@ -24,28 +24,32 @@ pub(crate) fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 }
 
-fn expand(mut item: SecretItem, checked: &Checked) -> TokenStream {
-    let Checked {
-        associated_data,
-        key_var,
-        kid,
-        nonce,
-        sealed,
-    } = checked;
-    let sealed = Literal::byte_string(sealed);
-    *item.expr_mut() = syn::parse_quote! {
-        ::sealant::__private::sealed(#associated_data, #key_var, [#(#kid),*], [#(#nonce),*], #sealed)
-    };
-    let ident = item.ident();
-    quote! {
-        #item
-
-        const _: () = {
-            #[::sealant::__private::linkme::distributed_slice(::sealant::__private::SEALED)]
-            #[linkme(crate = ::sealant::__private::linkme)]
-            static REGISTERED: &::sealant::__private::Sealed = &#ident;
-        };
-    }
+/// The item's value becomes a block that embeds the record in the binary's
+/// list of secrets and reads the item's value back from it at compile time:
+///
+/// ```text
+/// const NAME: Sealed = {
+///     ::sealant::__private::SEALANT_RECORDS! {
+///         #![linkme_macro = ::sealant::__private::SEALANT_RECORDS]
+///         static RECORD: [u8; LEN] = *b"...";
+///     }
+///     ::sealant::__private::sealed(&RECORD)
+/// };
+/// ```
+///
+/// The record holds no pointer, so it costs the binary no relocation; a
+/// `const` holds pointers into it only where it is used.
+fn expand(mut item: SecretItem, record: &[u8]) -> TokenStream {
+    let len = record.len();
+    let bytes = Literal::byte_string(record);
+    *item.expr_mut() = syn::parse_quote! {{
+        ::sealant::__private::SEALANT_RECORDS! {
+            #![linkme_macro = ::sealant::__private::SEALANT_RECORDS]
+            static RECORD: [u8; #len] = *#bytes;
+        }
+        ::sealant::__private::sealed(&RECORD)
+    }};
+    item.into_token_stream()
 }
 
 #[cfg(test)]

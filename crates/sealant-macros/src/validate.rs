@@ -4,21 +4,14 @@
 //! be tested directly.
 
 use proc_macro2::Span;
-use sealant_format::{Blob, BlobError, KID_LEN, NONCE_LEN};
+use sealant_format::record::{DEFAULT_KEY_VAR, Record};
+use sealant_format::{Blob, BlobError};
 
 use crate::parse::{Args, SecretItem};
 
-const DEFAULT_KEY_VAR: &str = "SEALANT_KEY";
-
-/// What the expansion embeds: the parts of a valid blob and its key variable.
-pub(crate) struct Checked {
-    /// `sealant:v1:<name>:<kid>`, which the runtime authenticates.
-    pub(crate) associated_data: String,
-    pub(crate) key_var: String,
-    pub(crate) kid: [u8; KID_LEN],
-    pub(crate) nonce: [u8; NONCE_LEN],
-    pub(crate) sealed: Vec<u8>,
-}
+/// The longest variable name `env = "..."` takes: a record stores its
+/// length in one byte.
+const MAX_KEY_VAR_LEN: usize = u8::MAX as usize;
 
 /// Why a blob was rejected, and where to point.
 #[derive(Debug, PartialEq, Eq)]
@@ -30,8 +23,9 @@ pub(crate) struct Rejection {
     pub(crate) is_blob: bool,
 }
 
-/// Checks an item's type, arguments and blob.
-pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Checked> {
+/// Checks an item's type, arguments and blob, and returns the record that
+/// the expansion embeds (see `sealant_format::record`).
+pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Vec<u8>> {
     if let Some(token) = item.mutability() {
         return Err(syn::Error::new(
             token.span,
@@ -81,12 +75,21 @@ pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Checked> 
         };
         syn::Error::new(span, rejection.message)
     })?;
-    Ok(Checked {
-        associated_data: blob.associated_data(),
-        key_var,
+    let associated_data = blob.associated_data();
+    let record = Record {
+        associated_data: &associated_data,
+        key_var: &key_var,
         kid: blob.kid().to_bytes(),
         nonce: *blob.nonce(),
-        sealed: blob.sealed().to_vec(),
+        sealed: blob.sealed(),
+    };
+    // The name and the variable were checked above to fit; only a
+    // ciphertext over 4 GiB does not.
+    record.encode().map_err(|_| {
+        syn::Error::new(
+            literal.span(),
+            "this sealed blob is too large to embed: a secret must be under 4 GiB",
+        )
     })
 }
 
@@ -166,7 +169,12 @@ fn check_var_name(var: &str) -> Result<(), String> {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if valid {
+    if var.len() > MAX_KEY_VAR_LEN {
+        Err(format!(
+            "`env` names a variable of {} bytes; the limit is {MAX_KEY_VAR_LEN}",
+            var.len()
+        ))
+    } else if valid {
         Ok(())
     } else {
         Err(format!(
@@ -231,6 +239,8 @@ mod tests {
     fn env_names_are_variable_names() {
         assert!(check_var_name("PAYMENTS_KEY").is_ok());
         assert!(check_var_name("_K1").is_ok());
+        assert!(check_var_name(&"K".repeat(MAX_KEY_VAR_LEN)).is_ok());
+        assert!(check_var_name(&"K".repeat(MAX_KEY_VAR_LEN + 1)).is_err());
         for bad in ["", "1KEY", "MY-KEY", "KEY NAME", "KÉY"] {
             assert!(check_var_name(bad).is_err(), "{bad}");
         }

@@ -36,7 +36,7 @@ fn main() {
     assert_eq!(LOCAL.name(), "LOCAL");
 
     // Every item registered itself exactly once, wherever it stands.
-    let mut names: Vec<_> = sealant::all().map(Sealed::name).collect();
+    let mut names: Vec<_> = sealant::all().map(|sealed| sealed.name()).collect();
     names.sort_unstable();
     assert_eq!(
         names,
