@@ -25,24 +25,33 @@ pub static SEALANT_RECORDS: [u8];
 /// loaded once per variable. For the tests.
 pub static KEY_LOADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// The value of a `#[secret]` item, read from the record the macro
-/// embedded. Evaluated at compile time, so a record this version of the
-/// runtime cannot read fails the build.
+/// The value of a `#[secret]` item: the record the macro embedded.
 pub const fn sealed(record: &'static [u8]) -> Sealed {
-    match Sealed::decode(record) {
-        Some((sealed, [])) => sealed,
-        _ => panic!(
-            "a `#[secret]` record is malformed: sealant and sealant-macros must be the same version"
-        ),
-    }
+    Sealed::from_record(record)
 }
 
 /// What a `#[secret]` item with a compile error expands to, so that the
 /// build reports that one error and not a second one about the item's type.
-pub const INVALID: Sealed = Sealed::new(
-    "sealant:v1:INVALID:00000000",
-    "SEALANT_KEY",
-    [0; 4],
-    [0; 12],
-    &[],
-);
+/// A well-formed record for a secret named `INVALID` that no key opens.
+pub const INVALID: Sealed = Sealed::from_record(INVALID_RECORD);
+
+/// Version 1; 27 bytes of associated data; the default key variable; a
+/// ciphertext of only its 16-byte tag; kid and nonce zero; then the
+/// associated data and the tag.
+const INVALID_RECORD: &[u8] = b"\x01\x1b\x00\x10\x00\x00\x00\
+    \x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\
+    sealant:v1:INVALID:00000000\
+    \x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stub_is_a_well_formed_record() {
+        let (stub, rest) = Sealed::decode(INVALID_RECORD).expect("a record");
+        assert!(rest.is_empty());
+        assert_eq!((stub.name(), stub.key_var()), ("INVALID", "SEALANT_KEY"));
+        assert_eq!(stub.kid().to_string(), "00000000");
+    }
+}

@@ -4,8 +4,8 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use sealant_format::record::{NAME_END, NAME_START, Record};
-use sealant_format::{KID_LEN, Kid, NONCE_LEN};
+use sealant_format::Kid;
+use sealant_format::record::Record;
 use secrecy::SecretString;
 
 use crate::{Error, Keyring};
@@ -26,67 +26,59 @@ use crate::{Error, Keyring};
 /// ```
 #[derive(Clone, Copy)]
 pub struct Sealed {
-    /// `sealant:v1:<name>:<kid>`: the AES-GCM associated data, which the
-    /// macro builds at compile time; the name is a slice of it.
-    associated_data: &'static str,
-    key_var: &'static str,
-    kid: Kid,
-    nonce: [u8; NONCE_LEN],
-    sealed: &'static [u8],
+    /// The bytes of `sealant_format::record` that the macro embedded in the
+    /// binary. They are read when used rather than when the item is
+    /// compiled: evaluating a parser in every `const` item costs the
+    /// compiler far more than reading a header costs an unseal.
+    record: &'static [u8],
 }
 
+/// The one way a record can fail to read: a macro of another version wrote
+/// it, which the exact version requirement between the crates rules out.
+const MISMATCH: &str =
+    "a `#[secret]` record is malformed: sealant and sealant-macros must be the same version";
+
 impl Sealed {
-    /// `associated_data` must be `sealant:v1:<name>:<kid>` for this kid
-    /// (the macro builds it with `sealant_format::associated_data`).
-    pub(crate) const fn new(
-        associated_data: &'static str,
-        key_var: &'static str,
-        kid: [u8; KID_LEN],
-        nonce: [u8; NONCE_LEN],
-        sealed: &'static [u8],
-    ) -> Self {
-        assert!(associated_data.is_ascii() && associated_data.len() > NAME_START + NAME_END);
-        Self {
-            associated_data,
-            key_var,
-            kid: Kid::from_bytes(kid),
-            nonce,
-            sealed,
-        }
+    /// A secret from the record the macro embedded; checks only the
+    /// version byte, which is cheap enough for every `const` item.
+    pub(crate) const fn from_record(record: &'static [u8]) -> Self {
+        assert!(
+            !record.is_empty() && record[0] == sealant_format::record::RECORD_VERSION,
+            "{}",
+            MISMATCH
+        );
+        Self { record }
     }
 
-    /// Reads the record at the start of `bytes` (see
-    /// `sealant_format::record`), and returns it with the bytes after it.
-    pub(crate) const fn decode(bytes: &'static [u8]) -> Option<(Self, &'static [u8])> {
-        let Some((record, rest)) = Record::decode(bytes) else {
-            return None;
-        };
-        let Record {
-            associated_data,
-            key_var,
-            kid,
-            nonce,
-            sealed,
-        } = record;
-        let sealed = Self::new(associated_data, key_var, kid, nonce, sealed);
-        Some((sealed, rest))
+    /// Reads the record at the start of `bytes`, and returns it with the
+    /// bytes after it.
+    pub(crate) fn decode(bytes: &'static [u8]) -> Option<(Self, &'static [u8])> {
+        let (_, rest) = Record::decode(bytes)?;
+        let record = &bytes[..bytes.len() - rest.len()];
+        Some((Self { record }, rest))
+    }
+
+    fn parts(&self) -> Record<'static> {
+        match Record::decode(self.record) {
+            Some((parts, _)) => parts,
+            None => panic!("{MISMATCH}"),
+        }
     }
 
     /// The secret's name, which the ciphertext is bound to.
     pub fn name(&self) -> &'static str {
-        let end = self.associated_data.len() - NAME_END;
-        &self.associated_data[NAME_START..end]
+        self.parts().name()
     }
 
     /// The environment variable whose keys open this secret:
     /// `SEALANT_KEY` unless the item says `#[secret(env = "...")]`.
     pub fn key_var(&self) -> &'static str {
-        self.key_var
+        self.parts().key_var
     }
 
     /// The id of the key this secret was sealed with.
     pub fn kid(&self) -> Kid {
-        self.kid
+        Kid::from_bytes(self.parts().kid)
     }
 
     /// Decrypts the secret with the keys from its key variable.
@@ -96,27 +88,32 @@ impl Sealed {
     /// the process. A failed load is not kept: a later call reads the
     /// environment again.
     pub fn unseal(&self) -> Result<SecretString, Error> {
-        with_process_keyring(self.key_var, |keyring| self.unseal_with(keyring))?
+        let parts = self.parts();
+        with_process_keyring(parts.key_var, |keyring| open(keyring, &parts))?
     }
 
     /// Decrypts the secret with the keys of `keyring`.
     pub fn unseal_with(&self, keyring: &Keyring) -> Result<SecretString, Error> {
-        keyring.open_parts(
-            self.name(),
-            self.associated_data.as_bytes(),
-            self.kid,
-            &self.nonce,
-            self.sealed,
-        )
+        open(keyring, &self.parts())
     }
+}
+
+fn open(keyring: &Keyring, parts: &Record<'static>) -> Result<SecretString, Error> {
+    keyring.open_parts(
+        parts.name(),
+        parts.associated_data.as_bytes(),
+        Kid::from_bytes(parts.kid),
+        &parts.nonce,
+        parts.sealed,
+    )
 }
 
 impl fmt::Debug for Sealed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sealed")
             .field("name", &self.name())
-            .field("key_var", &self.key_var)
-            .field("kid", &self.kid)
+            .field("key_var", &self.key_var())
+            .field("kid", &self.kid())
             .finish_non_exhaustive()
     }
 }

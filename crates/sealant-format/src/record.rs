@@ -90,6 +90,13 @@ impl<'a> Record<'a> {
         Ok(out)
     }
 
+    /// The secret's name: the associated data between `sealant:v1:` and
+    /// `:<kid>`.
+    pub fn name(&self) -> &'a str {
+        let end = self.associated_data.len() - NAME_END;
+        &self.associated_data[NAME_START..end]
+    }
+
     /// Reads the record at the start of `bytes`, and returns it with the
     /// bytes after it; `None` if they do not start with a whole, well-formed
     /// record.

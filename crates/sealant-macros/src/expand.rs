@@ -42,13 +42,14 @@ pub(crate) fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
 fn expand(mut item: SecretItem, record: &[u8]) -> TokenStream {
     let len = record.len();
     let bytes = Literal::byte_string(record);
-    *item.expr_mut() = syn::parse_quote! {{
+    // Verbatim: the tokens are printed as they are, not parsed again.
+    *item.expr_mut() = syn::Expr::Verbatim(quote! {{
         ::sealant::__private::SEALANT_RECORDS! {
             #![linkme_macro = ::sealant::__private::SEALANT_RECORDS]
             static RECORD: [u8; #len] = *#bytes;
         }
         ::sealant::__private::sealed(&RECORD)
-    }};
+    }});
     item.into_token_stream()
 }
 

@@ -1,8 +1,8 @@
 //! Parsing `#[secret(...)]` and the item it is on.
 
 use proc_macro2::TokenStream;
-use syn::LitStr;
-use syn::parse::Parser;
+use syn::parse::{ParseStream, Parser};
+use syn::{LitStr, Token};
 
 /// The arguments of `#[secret(...)]`, as written.
 #[derive(Default)]
@@ -44,15 +44,30 @@ pub(crate) enum SecretItem {
 }
 
 impl SecretItem {
+    /// Looks past the attributes and visibility for `const` or `static`
+    /// and parses only that item: a crate may hold thousands of secrets, and
+    /// syn's parser for any item tries every kind in turn. Only an item of
+    /// another kind is parsed as any item, to point the error at all of it.
     pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Self> {
-        match syn::parse2::<syn::Item>(tokens)? {
-            syn::Item::Const(item) => Ok(Self::Const(item)),
-            syn::Item::Static(item) => Ok(Self::Static(item)),
-            other => Err(syn::Error::new_spanned(
-                other,
-                "`#[secret]` goes on a `const` or `static` item of type `Sealed`",
-            )),
+        let (is_const, is_static) = (|input: ParseStream<'_>| {
+            input.call(syn::Attribute::parse_outer)?;
+            input.parse::<syn::Visibility>()?;
+            let kind = (input.peek(Token![const]), input.peek(Token![static]));
+            input.parse::<TokenStream>()?;
+            Ok(kind)
+        })
+        .parse2(tokens.clone())?;
+        if is_const {
+            return syn::parse2(tokens).map(Self::Const);
         }
+        if is_static {
+            return syn::parse2(tokens).map(Self::Static);
+        }
+        let item: syn::Item = syn::parse2(tokens)?;
+        Err(syn::Error::new_spanned(
+            item,
+            "`#[secret]` goes on a `const` or `static` item of type `Sealed`",
+        ))
     }
 
     pub(crate) fn ident(&self) -> &syn::Ident {

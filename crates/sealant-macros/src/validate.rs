@@ -6,6 +6,7 @@
 use proc_macro2::Span;
 use sealant_format::record::{DEFAULT_KEY_VAR, Record};
 use sealant_format::{Blob, BlobError};
+use syn::LitStr;
 
 use crate::parse::{Args, SecretItem};
 
@@ -65,7 +66,7 @@ pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Vec<u8>> 
             ));
         }
     };
-    let text = literal.value();
+    let text = literal_text(&literal);
     let blob = check_blob(&text, &name, args.name.is_some()).map_err(|rejection| {
         let span = if rejection.is_blob {
             literal.span()
@@ -144,6 +145,20 @@ pub(crate) fn check_blob<'a>(
     Ok(blob)
 }
 
+/// The text of a string literal. A blob has no escapes, so its text is the
+/// literal's source between the quotes; only other literals go through
+/// syn's unescaping, which is slow in the debug builds where proc macros run.
+fn literal_text(literal: &LitStr) -> String {
+    let source = literal.token().to_string();
+    match source
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(text) if !text.contains('\\') => text.to_owned(),
+        _ => literal.value(),
+    }
+}
+
 fn check_type(ty: &mut syn::Type) -> syn::Result<()> {
     let is_sealed = matches!(
         &*ty,
@@ -189,6 +204,20 @@ mod tests {
     use super::*;
 
     const BLOB: &str = "sealant:v1:API_TOKEN:3fa2c91e:000102030405060708090a0b:00112233445566778899aabbccddeeff0011";
+
+    #[test]
+    fn literal_text_matches_syn_for_every_kind_of_string_literal() {
+        for source in [
+            r#""plain""#,
+            r#""esc\x41\n\"q""#,
+            r##"r#"raw"#"##,
+            r#""suffixed"sfx"#,
+            r#""""#,
+        ] {
+            let literal: LitStr = syn::parse_str(source).unwrap();
+            assert_eq!(literal_text(&literal), literal.value(), "{source}");
+        }
+    }
 
     #[test]
     fn accepts_a_blob_sealed_for_the_name() {
