@@ -24,13 +24,23 @@ hyperfine --warmup 1 --runs 10 --export-markdown "$work/check.md" \
   -n "baseline: cat every .rs file" "find $work/tree -name '*.rs' -exec cat {} + >/dev/null" \
   -n "check (10,000 secrets, with key)" "$bin check $work/tree"
 
-# rotate. Each run starts from a fresh copy of the tree, flushed to disk (not
-# timed), so that every run re-seals all 10,000 blobs and does not pay for
-# the copy's writes. Baseline: copying the tree and syncing it, the least
-# that durably rewriting every file costs.
-hyperfine --warmup 1 --runs 10 --export-markdown "$work/rotate.md" \
-  --prepare "rm -rf $work/copy $work/plain && cp -r $work/tree $work/copy && sync" \
-  -n "baseline: cp -r the tree, then sync" "cp -r $work/tree $work/plain && sync" \
-  -n "rotate (10,000 secrets)" "$bin rotate --to $work/new.key $work/copy"
+# rotate. Each run rotates its own copy of the tree, made and flushed to
+# disk before timing starts, so that every run re-seals all 10,000 blobs
+# and nothing is deleted between runs: ext4 does not reuse an inode for a
+# minute after it is freed, and an `rm -rf` of 1,000 files just before each
+# run makes creating the next 1,000 files scan for free inodes, which timed
+# the file system's allocator rather than rotate. Baseline: copying the
+# tree to a new place and syncing it, the least that durably rewriting
+# every file costs.
+runs=10
+for i in $(seq 0 "$runs"); do cp -r "$work/tree" "$work/copy$i"; done
+sync
+echo 0 > "$work/rotate.n"; echo 0 > "$work/copy.n"
+next() { echo "n=\$(cat $work/$1.n); echo \$((n + 1)) > $work/$1.n"; }
+hyperfine --warmup 1 --runs "$runs" --export-markdown "$work/rotate.md" \
+  --prepare "$(next copy)" -n "baseline: cp -r the tree, then sync" \
+  "cp -r $work/tree $work/plain\$(cat $work/copy.n) && sync" \
+  --prepare "$(next rotate)" -n "rotate (10,000 secrets)" \
+  "$bin rotate --to $work/new.key $work/copy\$(( \$(cat $work/rotate.n) - 1 ))"
 
 cat "$work/check.md" "$work/rotate.md"

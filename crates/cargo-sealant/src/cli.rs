@@ -70,11 +70,13 @@ pub(crate) enum Command {
     /// Re-seal every blob of a tree under a new key.
     ///
     /// Opens every blob first; if any cannot be opened, nothing changes.
-    /// Then rewrites each file atomically, changing only blob literals, and
-    /// reads back what it wrote. Blobs already under the new key are left
-    /// alone, so re-running an interrupted rotation finishes it. A rotation
-    /// killed mid-write may leave a `.sealant-*.tmp` file beside a source
-    /// file; it replaces nothing and is safe to delete.
+    /// Then writes every new file beside its original, flushes them all to
+    /// disk, renames each over its original (changing only blob literals),
+    /// and reads back what it wrote. A failure before the renames changes
+    /// nothing. Blobs already under the new key are left alone, so
+    /// re-running an interrupted rotation finishes it. A rotation killed
+    /// before its renames may leave `.sealant-*.tmp` files beside source
+    /// files; they replace nothing and are safe to delete.
     ///
     /// Example: cargo sealant rotate --to new.key --only-kid 3fa2c91e
     Rotate(RotateArgs),

@@ -150,13 +150,24 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Writes every rewrite, each file atomically. The time goes into waiting
-/// for each file's fsync, so several writers keep the disk busy.
+/// Writes every rewrite, each file atomically: stages every new file
+/// beside its original, flushes them all to disk, then renames each over
+/// its original. A failure before the renames changes nothing.
 fn write_all(rewrites: &[Rewrite], progress: &ProgressBar) -> Result<(), CliError> {
+    let staged = stage_all(rewrites, progress)?;
+    write::flush(&staged)?;
+    staged.into_iter().try_for_each(write::Staged::commit)
+}
+
+/// Stages the new contents of every file, on several threads: where each
+/// file is flushed on its own ([`write::SYNC_EACH`]), the time goes into
+/// waiting for each fsync, and several writers keep the disk busy.
+fn stage_all(rewrites: &[Rewrite], progress: &ProgressBar) -> Result<Vec<write::Staged>, CliError> {
     const WRITERS: usize = 8;
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let write_next = || -> Result<(), CliError> {
+    let stage_next = || -> Result<Vec<write::Staged>, CliError> {
+        let mut staged = Vec::new();
         while !failed.load(Ordering::Relaxed) {
             let Some(rewrite) = rewrites.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
@@ -165,21 +176,31 @@ fn write_all(rewrites: &[Rewrite], progress: &ProgressBar) -> Result<(), CliErro
             for (range, blob) in rewrite.edits.iter().rev() {
                 updated.replace_range(range.clone(), blob);
             }
-            if let Err(error) = write::replace(&rewrite.file, updated.as_bytes()) {
-                failed.store(true, Ordering::Relaxed);
-                return Err(error);
+            match write::stage(&rewrite.file, updated.as_bytes(), write::SYNC_EACH) {
+                Ok(file) => staged.push(file),
+                Err(error) => {
+                    failed.store(true, Ordering::Relaxed);
+                    return Err(error);
+                }
             }
             progress.inc(1);
         }
-        Ok(())
+        Ok(staged)
     };
     std::thread::scope(|scope| {
         let writers: Vec<_> = (0..WRITERS.min(rewrites.len()))
-            .map(|_| scope.spawn(write_next))
+            .map(|_| scope.spawn(stage_next))
             .collect();
-        writers
-            .into_iter()
-            .try_for_each(|writer| writer.join().expect("a writer thread does not panic"))
+        let mut staged = Vec::with_capacity(rewrites.len());
+        let mut first_error = None;
+        for writer in writers {
+            match writer.join().expect("a writer thread does not panic") {
+                Ok(files) => staged.extend(files),
+                Err(error) => first_error = first_error.or(Some(error)),
+            }
+        }
+        // On error, dropping what was staged removes its temporary files.
+        first_error.map_or(Ok(staged), Err)
     })
 }
 

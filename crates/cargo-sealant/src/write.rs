@@ -2,43 +2,108 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use tempfile::TempPath;
 
 use crate::error::CliError;
 
 /// Replaces `path` with `contents` so that, whatever happens, the file is
-/// either wholly old or wholly new: a temporary file in the same directory
-/// is written, flushed to disk, given the original's permissions, then
-/// renamed over the original. Call [`sync_dir`] on the directory once all
-/// its files are replaced, to make the renames durable.
+/// either wholly old or wholly new: see [`stage`]. Call [`sync_dir`] on the
+/// directory afterwards, to make the rename durable.
 pub(crate) fn replace(path: &Path, contents: &[u8]) -> Result<(), CliError> {
-    let fail = |what: &str, e: &std::io::Error| {
-        CliError::io(
-            format!("cannot {what} {}", path.display()),
-            e,
-            "check the free space and permissions; the file is unchanged, and re-running finishes the job",
-        )
-    };
+    let staged = stage(path, contents, true)?;
+    staged.commit()
+}
+
+/// A file's new contents, written to a temporary file beside it and not
+/// yet renamed over it. Dropping it removes the temporary file.
+pub(crate) struct Staged {
+    temp: TempPath,
+    target: PathBuf,
+}
+
+/// Whether [`stage`] must flush each file itself: where the whole file
+/// system cannot be flushed at once ([`flush`]).
+pub(crate) const SYNC_EACH: bool = !cfg!(target_os = "linux");
+
+/// Writes `contents` to a temporary file in the directory of `path`, with
+/// the original's permissions, flushed to disk if `sync` says so. Nothing
+/// replaces `path` until [`Staged::commit`].
+pub(crate) fn stage(path: &Path, contents: &[u8], sync: bool) -> Result<Staged, CliError> {
     let dir = dir_of(path);
     let permissions = match fs::metadata(path) {
         Ok(metadata) => Some(metadata.permissions()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(fail("read the permissions of", &e)),
+        Err(e) => return Err(failed(path, "read the permissions of", &e)),
     };
     let mut temp = tempfile::Builder::new()
         .prefix(".sealant-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| fail("create a temporary file beside", &e))?;
+        .map_err(|e| failed(path, "create a temporary file beside", &e))?;
     temp.write_all(contents)
-        .and_then(|()| temp.as_file().sync_all())
-        .map_err(|e| fail("write a temporary file beside", &e))?;
+        .and_then(|()| {
+            if sync {
+                temp.as_file().sync_all()
+            } else {
+                Ok(())
+            }
+        })
+        .map_err(|e| failed(path, "write a temporary file beside", &e))?;
     if let Some(permissions) = permissions {
         fs::set_permissions(temp.path(), permissions)
-            .map_err(|e| fail("copy the permissions of", &e))?;
+            .map_err(|e| failed(path, "copy the permissions of", &e))?;
     }
-    temp.persist(path).map_err(|e| fail("replace", &e.error))?;
+    Ok(Staged {
+        // Closes the file: a large tree must not hold a descriptor per file.
+        temp: temp.into_temp_path(),
+        target: path.to_owned(),
+    })
+}
+
+impl Staged {
+    /// Renames the temporary file over the original.
+    pub(crate) fn commit(self) -> Result<(), CliError> {
+        let target = self.target;
+        self.temp
+            .persist(&target)
+            .map_err(|e| failed(&target, "replace", &e.error))
+    }
+}
+
+/// Makes the contents of every staged file durable, so that a crash after
+/// any rename leaves the new contents and not an empty file. On Linux, one
+/// `syncfs` per file system does for all of them what an `fsync` per file
+/// does, in one pass over the disk; elsewhere [`stage`] flushed each file
+/// (see [`SYNC_EACH`]).
+pub(crate) fn flush(staged: &[Staged]) -> Result<(), CliError> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let dirs: std::collections::BTreeSet<_> =
+            staged.iter().map(|s| dir_of(&s.target)).collect();
+        let mut synced = std::collections::BTreeSet::new();
+        for dir in dirs {
+            let fail = |e: &std::io::Error| failed(dir, "flush to disk the files written in", e);
+            let handle = fs::File::open(dir).map_err(|e| fail(&e))?;
+            let device = handle.metadata().map_err(|e| fail(&e))?.dev();
+            if synced.insert(device) {
+                rustix::fs::syncfs(&handle).map_err(|e| fail(&e.into()))?;
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = staged;
     Ok(())
+}
+
+fn failed(path: &Path, what: &str, error: &std::io::Error) -> CliError {
+    CliError::io(
+        format!("cannot {what} {}", path.display()),
+        error,
+        "check the free space and permissions; the file is unchanged, and re-running finishes the job",
+    )
 }
 
 /// The directory of `path`, for [`sync_dir`].
