@@ -101,88 +101,55 @@ impl<'a> Record<'a> {
     /// bytes after it; `None` if they do not start with a whole, well-formed
     /// record.
     ///
-    /// A `const fn`, so that a malformed record fails the build.
-    pub const fn decode(bytes: &'a [u8]) -> Option<(Self, &'a [u8])> {
-        let Some((header, rest)) = bytes.split_first_chunk::<HEADER_LEN>() else {
-            return None;
-        };
-        if header[0] != RECORD_VERSION {
-            return None;
-        }
-        let aad_len = header[1] as usize;
-        let key_var_len = header[2] as usize;
-        let sealed_len = u32::from_le_bytes([header[3], header[4], header[5], header[6]]) as usize;
-        let kid = [header[7], header[8], header[9], header[10]];
-        let mut nonce = [0; NONCE_LEN];
-        let mut i = 0;
-        while i < NONCE_LEN {
-            nonce[i] = header[HEADER_LEN - NONCE_LEN + i];
-            i += 1;
-        }
-        if aad_len < MIN_ASSOCIATED_DATA_LEN || sealed_len < TAG_LEN || rest.len() < aad_len {
-            return None;
-        }
-        let (associated_data, rest) = rest.split_at(aad_len);
-        if rest.len() < key_var_len {
-            return None;
-        }
-        let (key_var, rest) = rest.split_at(key_var_len);
-        if rest.len() < sealed_len {
+    /// Every unseal reads its record, so this checks only what makes the
+    /// parts safe to use: the lengths, the text around the name (whose
+    /// bytes are ASCII `:`, so slicing there is on a char boundary) and the
+    /// UTF-8 of the text fields.
+    pub fn decode(bytes: &'a [u8]) -> Option<(Self, &'a [u8])> {
+        let (header, rest) = bytes.split_first_chunk::<HEADER_LEN>()?;
+        let [
+            version,
+            aad_len,
+            key_var_len,
+            l0,
+            l1,
+            l2,
+            l3,
+            k0,
+            k1,
+            k2,
+            k3,
+            nonce @ ..,
+        ] = *header;
+        let sealed_len = usize::try_from(u32::from_le_bytes([l0, l1, l2, l3])).ok()?;
+        let aad_len = usize::from(aad_len);
+        if version != RECORD_VERSION || aad_len < MIN_ASSOCIATED_DATA_LEN || sealed_len < TAG_LEN {
             return None;
         }
-        let (sealed, rest) = rest.split_at(sealed_len);
-        if !has_name_between(associated_data) {
+        let (associated_data, rest) = rest.split_at_checked(aad_len)?;
+        let (key_var, rest) = rest.split_at_checked(usize::from(key_var_len))?;
+        let (sealed, rest) = rest.split_at_checked(sealed_len)?;
+        let prefix = [BLOB_PREFIX.as_bytes(), BLOB_VERSION.as_bytes(), b":"];
+        let mut after_prefix = associated_data;
+        for part in prefix {
+            after_prefix = after_prefix.strip_prefix(part)?;
+        }
+        if associated_data[aad_len - NAME_END] != b':' {
             return None;
         }
-        // ASCII, so that slicing the name out of it is always on a boundary.
-        let (Some(associated_data), Some(key_var)) = (ascii(associated_data), ascii(key_var))
-        else {
-            return None;
-        };
-        let key_var = if key_var.is_empty() {
-            DEFAULT_KEY_VAR
-        } else {
-            key_var
+        let associated_data = core::str::from_utf8(associated_data).ok()?;
+        let key_var = match key_var {
+            [] => DEFAULT_KEY_VAR,
+            named => core::str::from_utf8(named).ok()?,
         };
         let record = Self {
             associated_data,
             key_var,
-            kid,
+            kid: [k0, k1, k2, k3],
             nonce,
             sealed,
         };
         Some((record, rest))
-    }
-}
-
-/// Whether `aad` is `sealant:v1:` and `:` around something, where a name
-/// and a kid go; the macro wrote the rest from a checked blob.
-const fn has_name_between(aad: &[u8]) -> bool {
-    let (start, end) = (BLOB_PREFIX.as_bytes(), BLOB_VERSION.as_bytes());
-    let mut i = 0;
-    while i < start.len() {
-        if aad[i] != start[i] {
-            return false;
-        }
-        i += 1;
-    }
-    let mut j = 0;
-    while j < end.len() {
-        if aad[start.len() + j] != end[j] {
-            return false;
-        }
-        j += 1;
-    }
-    aad[NAME_START - 1] == b':' && aad[aad.len() - NAME_END] == b':'
-}
-
-const fn ascii(bytes: &[u8]) -> Option<&str> {
-    if !bytes.is_ascii() {
-        return None;
-    }
-    match core::str::from_utf8(bytes) {
-        Ok(text) => Some(text),
-        Err(_) => None,
     }
 }
 
