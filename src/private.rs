@@ -1,7 +1,5 @@
 //! Not public API; used by the code that `#[secret]` generates.
 
-pub use linkme;
-
 pub use crate::Sealed;
 
 /// For benchmarks: `unseal_all` over a chosen set of secrets.
@@ -31,8 +29,8 @@ pub const fn sealed(record: &'static [u8]) -> Sealed {
 }
 
 /// What a `#[secret]` item with a compile error expands to, so that the
-/// build reports that one error and not a second one about the item's type.
-/// A well-formed record for a secret named `INVALID` that no key opens.
+/// build reports that one error and not a second one about the item's type:
+/// a well-formed record for a secret named `INVALID` that no key opens.
 pub const INVALID: Sealed = Sealed::from_record(INVALID_RECORD);
 
 /// Version 1; 27 bytes of associated data; the default key variable; a

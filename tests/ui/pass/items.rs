@@ -1,3 +1,8 @@
+// A crate that forbids unsafe code can hold secrets: the link-section
+// attribute comes from sealant's macros, not from this crate.
+#![forbid(unsafe_code)]
+#![deny(warnings)]
+
 use sealant::{Sealed, secret};
 
 #[secret]
