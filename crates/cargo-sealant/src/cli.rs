@@ -76,7 +76,7 @@ pub(crate) enum Command {
     /// nothing. Blobs already under the new key are left alone, so
     /// re-running an interrupted rotation finishes it. A rotation killed
     /// before its renames may leave `.sealant-*.tmp` files beside source
-    /// files; they replace nothing and are safe to delete.
+    /// files; they replace nothing, and the next rotation removes them.
     ///
     /// Example: cargo sealant rotate --to new.key --only-kid 3fa2c91e
     Rotate(RotateArgs),

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -37,6 +37,12 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
         None => None,
     };
     let files = scan::rust_files(&args.paths)?;
+    let dirs: Vec<PathBuf> = files
+        .iter()
+        .map(|file| write::dir_of(file).to_owned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
 
     // Phase 1: open every blob to rotate, in memory, before changing anything.
     let mut extra_keys = args.key_file.clone();
@@ -122,6 +128,13 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
         }
         eprintln!("dry run, nothing written: would rotate {summary}");
         return Ok(());
+    }
+
+    // An earlier rotation killed before its renames left these behind.
+    let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    let stale = write::remove_stale(&dirs)?;
+    if stale > 0 {
+        eprintln!("removed {stale} temporary files left by an interrupted rotation");
     }
 
     // Phase 2: write each file atomically.

@@ -23,6 +23,10 @@ pub(crate) struct Staged {
     target: PathBuf,
 }
 
+/// How the temporary files of [`stage`] are named: `.sealant-XXXXXX.tmp`.
+const TEMP_PREFIX: &str = ".sealant-";
+const TEMP_SUFFIX: &str = ".tmp";
+
 /// Whether [`stage`] must flush each file itself: where the whole file
 /// system cannot be flushed at once ([`flush`]).
 pub(crate) const SYNC_EACH: bool = !cfg!(target_os = "linux");
@@ -38,8 +42,8 @@ pub(crate) fn stage(path: &Path, contents: &[u8], sync: bool) -> Result<Staged, 
         Err(e) => return Err(failed(path, "read the permissions of", &e)),
     };
     let mut temp = tempfile::Builder::new()
-        .prefix(".sealant-")
-        .suffix(".tmp")
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(|e| failed(path, "create a temporary file beside", &e))?;
     temp.write_all(contents)
@@ -96,6 +100,33 @@ pub(crate) fn flush(staged: &[Staged]) -> Result<(), CliError> {
     #[cfg(not(target_os = "linux"))]
     let _ = staged;
     Ok(())
+}
+
+/// Whether `name` is that of a temporary file [`stage`] makes.
+pub(crate) fn is_staged_name(name: &str) -> bool {
+    name.len() > TEMP_PREFIX.len() + TEMP_SUFFIX.len()
+        && name.starts_with(TEMP_PREFIX)
+        && name.ends_with(TEMP_SUFFIX)
+}
+
+/// Removes the temporary files that an interrupted run left in `dirs`,
+/// and returns how many. They never replaced anything, so they hold
+/// nothing that is not also in a source file or about to be rewritten.
+pub(crate) fn remove_stale(dirs: &[&Path]) -> Result<usize, CliError> {
+    let mut removed = 0;
+    for dir in dirs {
+        let fail = |e: &std::io::Error| failed(dir, "remove the temporary files left in", e);
+        for entry in fs::read_dir(dir).map_err(|e| fail(&e))? {
+            let entry = entry.map_err(|e| fail(&e))?;
+            let stale = entry.file_name().to_str().is_some_and(is_staged_name)
+                && entry.file_type().is_ok_and(|kind| kind.is_file());
+            if stale {
+                fs::remove_file(entry.path()).map_err(|e| fail(&e))?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
 }
 
 fn failed(path: &Path, what: &str, error: &std::io::Error) -> CliError {

@@ -383,9 +383,23 @@ fn rotate_killed_midway_leaves_whole_files_and_a_rerun_finishes() {
             );
         }
     }
+    // As a kill before the renames leaves them, whatever the timing above did.
+    std::fs::write(src.join(".sealant-AbC123.tmp"), "half of a file").unwrap();
+    std::fs::write(src.join(".sealant-notes.txt"), "not ours").unwrap();
     let output = cargo_sealant(&args, b"", &[("SEALANT_KEY_FILE", &key_file)]);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    for (_, bytes) in snapshot(&src) {
+    assert!(
+        text(&output.stderr).contains("temporary files left by an interrupted rotation"),
+        "{}",
+        text(&output.stderr)
+    );
+    std::fs::remove_file(src.join(".sealant-notes.txt")).expect("only staged files are removed");
+    for (path, bytes) in snapshot(&src) {
+        assert!(
+            path.extension().is_some_and(|ext| ext == "rs"),
+            "{}",
+            path.display()
+        );
         assert_eq!(
             kids(&String::from_utf8(bytes).unwrap()),
             [new_kid.clone(), new_kid.clone()]
