@@ -97,9 +97,11 @@ pub fn unseal_each(secrets: impl IntoIterator<Item = Sealed>) -> Result<Report, 
     let mut key_vars = Vec::new();
     for sealed in secrets {
         total += 1;
-        if !key_vars.contains(&sealed.key_var()) {
-            key_vars.push(sealed.key_var());
-            if let Ok(keyring) = process_keyring(sealed.key_var()) {
+        // Each accessor reads the record's header again; read it once here.
+        let key_var = sealed.key_var();
+        if !key_vars.contains(&key_var) {
+            key_vars.push(key_var);
+            if let Ok(keyring) = process_keyring(key_var) {
                 report.warnings.extend_from_slice(keyring.warnings());
             }
         }
