@@ -7,9 +7,14 @@ use crate::parse::{Args, SecretItem};
 use crate::validate;
 
 pub(crate) fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
-    let mut item = match SecretItem::parse(input) {
+    let mut item = match SecretItem::parse(input.clone()) {
         Ok(item) => item,
-        Err(error) => return error.to_compile_error(),
+        Err(error) => {
+            // The item stays as written, without the attribute, so that
+            // its uses compile: one mistake, one error.
+            let error = error.to_compile_error();
+            return quote!(#input #error);
+        }
     };
     let checked = Args::parse(args).and_then(|args| validate::check(&args, &mut item));
     match checked {

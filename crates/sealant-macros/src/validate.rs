@@ -8,7 +8,7 @@ use sealant_format::record::{DEFAULT_KEY_VAR, Record};
 use sealant_format::{Blob, BlobError};
 use syn::LitStr;
 
-use crate::parse::{Args, SecretItem};
+use crate::parse::{Args, SecretItem, Value};
 
 /// The longest variable name `env = "..."` takes: a record stores its
 /// length in one byte.
@@ -53,16 +53,19 @@ pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Vec<u8>> 
         None => item.ident().to_string(),
     };
 
-    let literal = match item.expr_mut() {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(lit),
-            ..
-        }) => lit.clone(),
-        other => {
+    let literal = match Value::of(item.expr()) {
+        Some(Value::One(lit)) => lit.clone(),
+        Some(Value::List(_)) => {
             return Err(syn::Error::new_spanned(
-                other,
-                "expected a string literal holding a sealed blob; \
-                 make one with `cargo sealant seal --name NAME`",
+                item.expr(),
+                "a list of blobs (one per environment) needs v2 blobs, which this version \
+                 of sealant cannot open yet; give one blob",
+            ));
+        }
+        None => {
+            return Err(syn::Error::new_spanned(
+                item.expr(),
+                sealant_syntax::VALUE_SHAPE,
             ));
         }
     };

@@ -26,6 +26,15 @@ mod nested {
     static UNUSED: Sealed = "sealant:v1:UNUSED:3fa2c91e:000102030405060708090a0b:00112233445566778899aabbccddeeff";
 }
 
+struct Client;
+
+impl Client {
+    /// A doc line with `;`, `{` and `}` between the attribute and the item.
+    #[sealant::secret(env = "PAYMENTS_KEY")]
+    /// Loads config/*.toml; then { connects }.
+    const SIGNING: Sealed = "sealant:v1:SIGNING:0badc0de:ffffffffffffffffffffffff:00112233445566778899aabbccddeeff";
+}
+
 fn main() {
     #[secret]
     const LOCAL: Sealed = "sealant:v1:LOCAL:3fa2c91e:000102030405060708090a0b:00112233445566778899aabbccddeeff";
@@ -39,13 +48,14 @@ fn main() {
     assert_eq!(WEBHOOK.kid().to_string(), "0badc0de");
     assert_eq!(nested::API_TOKEN.name(), "API_TOKEN");
     assert_eq!(LOCAL.name(), "LOCAL");
+    assert_eq!(Client::SIGNING.key_var(), "PAYMENTS_KEY");
 
     // Every item registered itself exactly once, wherever it stands.
     let mut names: Vec<_> = sealant::all().map(|sealed| sealed.name()).collect();
     names.sort_unstable();
     assert_eq!(
         names,
-        ["API_TOKEN", "API_TOKEN", "DATABASE_URL", "LOCAL", "UNUSED", "webhook.signing-secret"]
+        ["API_TOKEN", "API_TOKEN", "DATABASE_URL", "LOCAL", "SIGNING", "UNUSED", "webhook.signing-secret"]
     );
 
     // Debug shows metadata only.

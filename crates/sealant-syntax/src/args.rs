@@ -1,0 +1,120 @@
+//! The attribute: its paths and its arguments.
+
+use proc_macro2::TokenStream;
+use syn::LitStr;
+use syn::parse::Parser as _;
+
+/// The arguments of `#[secret(...)]`, as written.
+#[derive(Default)]
+pub struct Args {
+    /// `name = "..."`: the secret's name, when it is not the item's.
+    pub name: Option<LitStr>,
+    /// `env = "..."`: the variable whose keys open the secret.
+    pub env: Option<LitStr>,
+}
+
+impl Args {
+    /// Parses the tokens between the parentheses of `#[secret(...)]`.
+    pub fn parse(tokens: TokenStream) -> syn::Result<Self> {
+        let mut args = Self::default();
+        syn::meta::parser(|meta| {
+            let slot = if meta.path.is_ident("name") {
+                &mut args.name
+            } else if meta.path.is_ident("env") {
+                &mut args.env
+            } else {
+                return Err(meta.error(
+                    "unknown argument; `#[secret]` takes `name = \"...\"` and `env = \"...\"`",
+                ));
+            };
+            if slot.is_some() {
+                return Err(meta.error("this argument is given twice"));
+            }
+            *slot = Some(meta.value()?.parse()?);
+            Ok(())
+        })
+        .parse2(tokens)?;
+        Ok(args)
+    }
+
+    /// The arguments of an attribute that [`is_secret_attr`].
+    pub fn from_attr(attr: &syn::Attribute) -> syn::Result<Self> {
+        match &attr.meta {
+            syn::Meta::Path(_) => Ok(Self::default()),
+            syn::Meta::List(list) => Self::parse(list.tokens.clone()),
+            syn::Meta::NameValue(meta) => Err(syn::Error::new_spanned(
+                meta,
+                "`#[secret]` takes arguments in parentheses: `#[secret(name = \"...\")]`",
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for Args {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Args")
+            .field("name", &self.name.as_ref().map(LitStr::value))
+            .field("env", &self.env.as_ref().map(LitStr::value))
+            .finish()
+    }
+}
+
+/// Whether an attribute is `#[secret]`: `secret`, `sealant::secret` or
+/// `::sealant::secret`, with or without arguments.
+///
+/// A renamed import (`use sealant::secret as s;`) is not recognised: the
+/// scanner reads one file at a time and does not resolve names.
+pub fn is_secret_attr(attr: &syn::Attribute) -> bool {
+    let path = attr.path();
+    let mut segments = path.segments.iter().map(|s| s.ident.to_string());
+    match (segments.next(), segments.next(), segments.next()) {
+        (Some(first), None, None) => path.leading_colon.is_none() && first == "secret",
+        (Some(first), Some(second), None) => first == "sealant" && second == "secret",
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_every_spelling_of_the_attribute() {
+        for (text, expected) in [
+            ("#[secret]", true),
+            ("#[secret(name = \"x\")]", true),
+            ("#[sealant::secret]", true),
+            ("#[::sealant::secret(env = \"K\")]", true),
+            ("#[::secret]", false),
+            ("#[other::secret]", false),
+            ("#[secrets]", false),
+            ("#[sealant::secret::x]", false),
+            ("#[doc = \"secret\"]", false),
+        ] {
+            let attrs = syn::parse::Parser::parse_str(syn::Attribute::parse_outer, text).unwrap();
+            assert_eq!(is_secret_attr(&attrs[0]), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn parses_arguments_and_refuses_unknown_or_repeated_ones() {
+        let attr = |text: &str| {
+            syn::parse::Parser::parse_str(syn::Attribute::parse_outer, text)
+                .unwrap()
+                .remove(0)
+        };
+        let args = Args::from_attr(&attr("#[secret(name = \"a.b\", env = \"K\")]")).unwrap();
+        assert_eq!(args.name.unwrap().value(), "a.b");
+        assert_eq!(args.env.unwrap().value(), "K");
+        let none = Args::from_attr(&attr("#[secret]")).unwrap();
+        assert!(none.name.is_none() && none.env.is_none());
+        for bad in [
+            "#[secret(key = \"K\")]",
+            "#[secret(env = \"K\", env = \"L\")]",
+            "#[secret = \"x\"]",
+            "#[secret(name)]",
+        ] {
+            assert!(Args::from_attr(&attr(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+use sealant::{secret, Sealed};
+
+trait Credentials {
+    #[secret]
+    const KEY: Sealed;
+}
+
+fn main() {}
