@@ -38,7 +38,10 @@ impl<'a> Env<'a> {
 impl KeySource for Env<'_> {
     fn load(&self) -> Result<Keyring, Error> {
         let var = self.var;
-        match ((self.lookup)(var), (self.lookup)(&format!("{var}_FILE"))) {
+        // An empty variable (`SEALANT_KEY_FILE=` in a template whose value
+        // was missing) is as good as unset.
+        let lookup = |name: &str| (self.lookup)(name).filter(|value| !value.is_empty());
+        match (lookup(var), lookup(&format!("{var}_FILE"))) {
             (Some(_), Some(_)) => Err(Error::KeySourceConflict {
                 var: var.to_owned(),
             }),
@@ -66,13 +69,49 @@ impl KeySource for Env<'_> {
     }
 }
 
+/// The largest key file read: a list of keys is a few KiB (a key is 79
+/// bytes), and a bound keeps a mistaken path such as `/dev/zero` from
+/// filling memory.
+pub(crate) const MAX_KEY_FILE: u64 = 64 * 1024;
+
 /// Reads the keys in the file at `path`; `origin` names it in errors.
+///
+/// Only a regular file is read (after following symlinks, as Kubernetes
+/// secret mounts are), and at most [`MAX_KEY_FILE`] bytes of it: a FIFO, a
+/// device or a directory is refused before it is opened, so that reading a
+/// key never waits.
 pub(crate) fn read_file(path: &Path, origin: String) -> Result<Keyring, Error> {
     let read_error = |source| Error::KeyFile {
         path: path.to_owned(),
         source,
     };
-    let bytes = Zeroizing::new(fs::read(path).map_err(read_error)?);
+    let invalid = |what: &str| read_error(io::Error::new(io::ErrorKind::InvalidInput, what));
+    let not_regular =
+        "it is not a regular file (a FIFO, device or directory); a key file is a regular file";
+    let too_large = format!(
+        "it is larger than {} KiB, which no key file is; check the path",
+        MAX_KEY_FILE / 1024
+    );
+    let before = fs::metadata(path).map_err(read_error)?;
+    if !before.is_file() {
+        return Err(invalid(not_regular));
+    }
+    if before.len() > MAX_KEY_FILE {
+        return Err(invalid(&too_large));
+    }
+    let file = fs::File::open(path).map_err(read_error)?;
+    // What was opened is what was looked at, not something swapped in.
+    if !file.metadata().map_err(read_error)?.is_file() {
+        return Err(invalid(not_regular));
+    }
+    // Room for the whole file and more, so that reading never reallocates
+    // (leaving key bytes in freed memory) or probes through a stack buffer.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(before.len() as usize + 64));
+    io::Read::read_to_end(&mut io::Read::take(file, MAX_KEY_FILE + 1), &mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_KEY_FILE {
+        return Err(invalid(&too_large));
+    }
     let text = std::str::from_utf8(&bytes).map_err(|_| {
         read_error(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -126,6 +165,20 @@ mod tests {
             "{err:?}"
         );
         assert!(err.to_string().contains("APP_KEY_FILE"));
+    }
+
+    #[test]
+    fn an_empty_variable_counts_as_unset() {
+        let ring = source(|name| match name {
+            "APP_KEY" => Some(KEY.into()),
+            "APP_KEY_FILE" => Some("".into()),
+            _ => None,
+        })
+        .load()
+        .unwrap();
+        assert_eq!(ring.keys().len(), 1);
+        let err = source(|_| Some("".into())).load().unwrap_err();
+        assert!(matches!(err, Error::KeyMissing { .. }), "{err:?}");
     }
 
     #[test]

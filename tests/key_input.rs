@@ -230,3 +230,49 @@ fn an_unreadable_key_file_fails_except_for_root() {
         }
     }
 }
+
+/// Key files are regular files of a few KiB at most: `/dev/zero`, a FIFO
+/// with no writer and a large file are each refused at once, never read
+/// without end or waited on; a symlink to a key file (a Kubernetes secret
+/// mount) is followed.
+#[cfg(unix)]
+#[test]
+fn key_files_are_bounded_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let large = dir.path().join("large");
+    std::fs::write(&large, format!("{},", key(HEX)).repeat(1000)).unwrap();
+    for (path, expected) in [
+        (Path::new("/dev/zero"), "not a regular file"),
+        (fifo.as_path(), "not a regular file"),
+        (large.as_path(), "larger than 64 KiB"),
+    ] {
+        let error = Keyring::from_file(path).unwrap_err();
+        assert!(
+            matches!(&error, Error::KeyFile { source, .. } if source.kind() == std::io::ErrorKind::InvalidInput),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains(expected), "{error}");
+        assert!(!error.to_string().contains(&HEX[..16]), "{error}");
+    }
+    // Just under the bound still loads.
+    let many = dir.path().join("many");
+    let keys: Vec<String> = (0..800u32)
+        .map(|i| key(&format!("{:064x}", u128::from(i) + 1)))
+        .collect();
+    std::fs::write(&many, keys.join("\n")).unwrap();
+    assert!(std::fs::metadata(&many).unwrap().len() <= 64 * 1024);
+    assert_eq!(Keyring::from_file(&many).unwrap().keys().len(), 800);
+
+    let real = write_key_file(dir.path(), 0o600);
+    let link = dir.path().join("mounted");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    assert_eq!(Keyring::from_file(&link).unwrap().keys().len(), 1);
+}
