@@ -35,9 +35,11 @@ pub(crate) enum Command {
 
     /// Check every sealed blob of a source tree.
     ///
-    /// Walks the tree (respecting .gitignore, skipping target/), finds every
-    /// `sealant:v...` literal in .rs files and checks its format and its
-    /// name against its `#[secret]` item, without any key. When keys are
+    /// Parses every .rs file of the tree as Rust (hidden and git-ignored
+    /// files included; directories holding a CACHEDIR.TAG, such as cargo's
+    /// target/, and .git skipped; what is skipped is listed), and checks
+    /// the value of every `#[secret]` item and every blob literal: that it
+    /// is a well-formed blob sealed for its item's name. When keys are
     /// available (SEALANT_KEY, SEALANT_KEY_FILE, --key-file, or the variable
     /// an item's `env` names), each blob is also decrypted in memory and
     /// the result discarded.
@@ -55,28 +57,34 @@ pub(crate) enum Command {
 
     /// Seal a secret from stdin into a source file.
     ///
-    /// Replaces the blob of the secret of that name in FILE, or appends a
-    /// new `#[secret]` item. The rest of the file stays byte-identical; the
-    /// file is replaced atomically.
+    /// Replaces the value of the secret of that name in FILE (a blob, or a
+    /// plaintext pasted by mistake), or appends a new `pub(crate)`
+    /// `#[secret]` item. The rest of the file stays byte-identical. The
+    /// secret is read first; then the file is locked, read again, and
+    /// replaced atomically only if nobody changed it meanwhile.
     ///
     /// Example: printf %s "$TOKEN" | cargo sealant set API_TOKEN --file src/secrets.rs
     Set(SetArgs),
 
     /// Print one secret's plaintext on stdout, for debugging.
     ///
+    /// Refuses to print into a pipe or a file unless --force is given.
+    ///
     /// Example: cargo sealant reveal DATABASE_URL src/
     Reveal(RevealArgs),
 
     /// Re-seal every blob of a tree under a new key.
     ///
-    /// Opens every blob first; if any cannot be opened, nothing changes.
-    /// Then writes every new file beside its original, flushes them all to
-    /// disk, renames each over its original (changing only blob literals),
-    /// and reads back what it wrote. A failure before the renames changes
-    /// nothing. Blobs already under the new key are left alone, so
-    /// re-running an interrupted rotation finishes it. A rotation killed
-    /// before its renames may leave `.sealant-*.tmp` files beside source
-    /// files; they replace nothing, and the next rotation removes them.
+    /// Locks the tree, then opens every blob; if any cannot be opened, or
+    /// the blobs take their keys from more than one variable, nothing
+    /// changes. Then writes every new file beside its original, flushes
+    /// them all to disk, checks that no file changed since it was read,
+    /// renames each over its original (changing only blob literals), and
+    /// reads back what it wrote. Blobs already under the new key are
+    /// opened but left alone, so re-running an interrupted rotation
+    /// finishes it. A rotation killed before its renames may leave
+    /// `.cargo-sealant-staged.*.tmp` files beside source files; they replace
+    /// nothing, and the next `set` or `rotate` removes them.
     ///
     /// Example: cargo sealant rotate --to new.key --only-kid 3fa2c91e
     Rotate(RotateArgs),
@@ -100,9 +108,14 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) key_file: Option<PathBuf>,
 
-    /// Print a machine-readable JSON report.
+    /// Print a machine-readable JSON report (errors too).
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// Fail when a blob's key variable holds no key, instead of checking
+    /// its format only.
+    #[arg(long)]
+    pub(crate) require_keys: bool,
 }
 
 #[derive(Debug, Args)]
@@ -111,7 +124,7 @@ pub(crate) struct ListArgs {
     #[arg(default_value = ".")]
     pub(crate) paths: Vec<PathBuf>,
 
-    /// Print JSON.
+    /// Print JSON (errors too).
     #[arg(long)]
     pub(crate) json: bool,
 }
@@ -133,6 +146,10 @@ pub(crate) struct SetArgs {
     /// Keep one trailing newline of the input as part of the secret.
     #[arg(long)]
     pub(crate) keep_newline: bool,
+
+    /// Rewrite FILE even if it is read-only (its mode is kept).
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +164,11 @@ pub(crate) struct RevealArgs {
     /// Also try the keys in this file.
     #[arg(long, value_name = "FILE")]
     pub(crate) key_file: Option<PathBuf>,
+
+    /// Print the plaintext even when stdout is not a terminal (a pipe or
+    /// a file, where it may be kept).
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +184,10 @@ pub(crate) struct RotateArgs {
     /// Show what would change; write nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
+
+    /// Rewrite read-only files too (their mode is kept).
+    #[arg(long)]
+    pub(crate) force: bool,
 
     /// Also open blobs with the keys in these files (repeatable).
     #[arg(long, value_name = "FILE")]

@@ -10,6 +10,9 @@ pub(crate) struct CliError {
     hint: String,
     exit_code: u8,
     broken_pipe: bool,
+    /// Whether the command already wrote its report on stdout (a JSON
+    /// report that lists what failed), so that no second one is printed.
+    reported: bool,
 }
 
 impl CliError {
@@ -20,6 +23,7 @@ impl CliError {
             hint: hint.into(),
             exit_code: 1,
             broken_pipe: false,
+            reported: false,
         }
     }
 
@@ -42,6 +46,25 @@ impl CliError {
     /// A closed stdout (`cargo sealant keygen | head -c0`) is not an error.
     pub(crate) fn is_broken_pipe(&self) -> bool {
         self.broken_pipe
+    }
+
+    /// Marks that the command's report, on stdout, already says what failed.
+    pub(crate) fn reported(self) -> Self {
+        Self {
+            reported: true,
+            ..self
+        }
+    }
+
+    /// The error as the JSON that `--json` promises on stdout, unless the
+    /// command's own report already went there.
+    pub(crate) fn json(&self) -> Option<serde_json::Value> {
+        (!self.reported).then(|| {
+            serde_json::json!({
+                "error": {"message": self.message, "hint": self.hint},
+                "exit_code": self.exit_code,
+            })
+        })
     }
 
     /// 1 when something checked failed, 2 for usage and I/O errors.

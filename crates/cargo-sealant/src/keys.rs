@@ -66,6 +66,24 @@ impl TreeKeys {
         }
     }
 
+    /// Why `var`'s keys cannot be used, and the hint, for a report that
+    /// says it once.
+    pub(crate) fn problem(&mut self, var: &str) -> (String, String) {
+        match self.for_var(var) {
+            Ok(Some(_)) => ("its keys loaded".to_owned(), String::new()),
+            Ok(None) => (
+                format!("no key: neither {var} nor {var}_FILE is set, and no --key-file was given"),
+                format!(
+                    "set {var} or {var}_FILE, or pass --key-file; without --require-keys, check reads formats only"
+                ),
+            ),
+            Err(reason) => (
+                format!("cannot load its keys: {reason}"),
+                format!("fix {var} (or {var}_FILE), or unset it to check formats only"),
+            ),
+        }
+    }
+
     /// Opens a blob with the keys of `var`.
     pub(crate) fn open(&mut self, var: &str, blob: &Blob<'_>) -> Result<SecretString, String> {
         match self.for_var(var) {

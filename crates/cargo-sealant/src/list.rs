@@ -2,38 +2,46 @@
 
 use std::io::{self, Write};
 
-use sealant_format::Blob;
 use serde_json::json;
 
-use crate::check::display_name;
+use crate::check::{display_name, shape_problem};
 use crate::cli::ListArgs;
 use crate::error::CliError;
 use crate::scan;
 
 pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
-    let found = scan::scan_tree(&args.paths)?;
-    let rows: Vec<_> = found
-        .iter()
+    let tree = scan::scan_tree(&args.paths)?;
+    if !args.json {
+        tree.report_skipped();
+    }
+    let rows: Vec<_> = tree
+        .found()
         .map(|f| {
-            let kid = Blob::parse(&f.text)
-                .map_or_else(|_| "malformed".to_owned(), |b| b.kid().to_string());
-            (display_name(f), f.location(), kid, f.key_var())
+            let kid = match (f.blob(), shape_problem(f)) {
+                (Some(blob), None) => blob.kid().to_string(),
+                _ => "not-a-blob".to_owned(),
+            };
+            (f, display_name(f), f.location(), kid, f.key_var())
         })
         .collect();
     let mut out = io::stdout().lock();
     let written = if args.json {
-        let rows: Vec<_> = found
+        let secrets: Vec<_> = rows
             .iter()
-            .zip(&rows)
-            .map(|(f, (name, _, kid, var))| {
+            .map(|(f, name, _, kid, var)| {
                 json!({"name": name, "file": f.file.display().to_string(), "line": f.line, "kid": kid, "key_var": var})
             })
             .collect();
-        writeln!(out, "{:#}", json!(rows))
+        let skipped: Vec<_> = tree
+            .skipped
+            .iter()
+            .map(|s| json!({"path": s.path.display().to_string(), "reason": s.reason}))
+            .collect();
+        writeln!(out, "{:#}", json!({"secrets": secrets, "skipped": skipped}))
     } else {
-        let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-        let loc_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
-        rows.iter().try_for_each(|(name, location, kid, var)| {
+        let width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+        let loc_width = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
+        rows.iter().try_for_each(|(_, name, location, kid, var)| {
             writeln!(out, "{name:width$}  {location:loc_width$}  {kid}  {var}")
         })
     };

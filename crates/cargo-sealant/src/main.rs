@@ -5,9 +5,11 @@
 mod check;
 mod cli;
 mod error;
+mod hook;
 mod keygen;
 mod keys;
 mod list;
+mod lock;
 mod reveal;
 mod rotate;
 mod scan;
@@ -30,6 +32,11 @@ fn main() -> ExitCode {
         args.remove(1);
     }
     let cli = Cli::parse_from(args);
+    let json = match &cli.command {
+        Command::Check(args) => args.json,
+        Command::List(args) => args.json,
+        _ => false,
+    };
     let result = match cli.command {
         Command::Keygen(args) => keygen::run(&args),
         Command::Seal(args) => seal::run(&args),
@@ -38,18 +45,28 @@ fn main() -> ExitCode {
         Command::Set(args) => set::run(&args),
         Command::Reveal(args) => reveal::run(&args),
         Command::Rotate(args) => rotate::run(&args),
-        Command::Completions { shell } => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "cargo-sealant", &mut io::stdout());
-            Ok(())
-        }
+        Command::Completions { shell } => completions(shell),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
         Err(error) => {
+            if let Some(report) = error.json().filter(|_| json) {
+                let _ = writeln!(io::stdout().lock(), "{report:#}");
+            }
             let _ = writeln!(io::stderr().lock(), "{error}");
             ExitCode::from(error.exit_code())
         }
     }
+}
+
+/// Writes a completion script; a closed pipe (`| head`) is not an error.
+fn completions(shell: clap_complete::Shell) -> Result<(), error::CliError> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "cargo-sealant", &mut script);
+    io::stdout()
+        .lock()
+        .write_all(&script)
+        .map_err(|e| error::CliError::io("cannot write the script", &e, "check where stdout goes"))
 }

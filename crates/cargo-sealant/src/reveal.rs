@@ -3,7 +3,6 @@
 use std::io::{self, IsTerminal, Write};
 
 use sealant::ExposeSecret;
-use sealant_format::Blob;
 
 use crate::check::display_name;
 use crate::cli::RevealArgs;
@@ -12,9 +11,17 @@ use crate::keys::TreeKeys;
 use crate::scan;
 
 pub(crate) fn run(args: &RevealArgs) -> Result<(), CliError> {
-    let found = scan::scan_tree(&args.paths)?;
-    let matches: Vec<_> = found
-        .iter()
+    // A plaintext in a pipe ends up in files and logs; on a terminal, it
+    // is seen once.
+    if !io::stdout().is_terminal() && !args.force {
+        return Err(CliError::usage(
+            "reveal prints a plaintext, and stdout is not a terminal; nothing was printed",
+            "run it in a terminal, or pass --force if you mean to pipe the secret",
+        ));
+    }
+    let tree = scan::scan_tree(&args.paths)?;
+    let matches: Vec<_> = tree
+        .found()
         .filter(|f| display_name(f) == args.name)
         .collect();
     let found = match matches.as_slice() {
@@ -38,9 +45,13 @@ pub(crate) fn run(args: &RevealArgs) -> Result<(), CliError> {
             ));
         }
     };
-    let blob = Blob::parse(&found.text).map_err(|e| {
+    let blob = found.blob().ok_or_else(|| {
         CliError::new(
-            format!("{}: malformed blob: {e}", found.location()),
+            format!(
+                "{}: {} is not a well-formed sealed blob",
+                found.location(),
+                args.name
+            ),
             "run `cargo sealant check` and re-seal it",
         )
     })?;

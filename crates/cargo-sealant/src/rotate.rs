@@ -1,25 +1,25 @@
 //! `cargo sealant rotate`: re-seal a tree's blobs under a new key, safely.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sealant::{ExposeSecret, Keyring, Kid};
-use sealant_format::Blob;
 
-use crate::check::display_name;
+use crate::check::Problems;
 use crate::cli::RotateArgs;
 use crate::error::CliError;
 use crate::keys::TreeKeys;
-use crate::{scan, write};
+use crate::write::{CommitError, Staged, Target};
+use crate::{hook, lock, scan, write};
 
-/// One file to rewrite: its current contents and the blob literals to
-/// replace, by byte range.
+/// One file to rewrite: what was read, and the byte ranges to replace.
 struct Rewrite {
-    file: PathBuf,
+    target: Target,
     contents: String,
     edits: Vec<(Range<usize>, String)>,
 }
@@ -36,72 +36,104 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
         })?),
         None => None,
     };
-    let files = scan::rust_files(&args.paths)?;
-    let dirs: Vec<PathBuf> = files
-        .iter()
-        .map(|file| write::dir_of(file).to_owned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // Every directory of the tree is locked before any file is read, so
+    // that what is read is what is rewritten; a dry run writes nothing and
+    // needs no lock.
+    let (files, skipped) = scan::walk(&args.paths)?;
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(lock::lock_dirs_of(&files)?)
+    };
+    let dirs: BTreeSet<PathBuf> = files.iter().map(|file| lock::real_dir(file)).collect();
+    let tree = scan::scan_files(&files, skipped);
+    tree.report_skipped();
 
     // Phase 1: open every blob to rotate, in memory, before changing anything.
     let mut extra_keys = args.key_file.clone();
     extra_keys.push(args.to.clone());
     let mut keys = TreeKeys::new(extra_keys);
     let mut rewrites = Vec::new();
-    let mut failures = Vec::new();
+    let mut problems = Problems::default();
     let mut old_kids = BTreeSet::new();
-    let progress = progress_bar(files.len() as u64, "opening");
-    for file in files {
+    let mut vars: BTreeMap<String, BTreeSet<Kid>> = BTreeMap::new();
+    let progress = progress_bar(tree.files.len() as u64, "opening");
+    for file in tree.files {
         progress.inc(1);
-        let (contents, found) = scan::scan_file(&file)?;
         let mut edits = Vec::new();
-        for f in &found {
-            let blob = match Blob::parse(&f.text) {
-                Ok(blob) => blob,
-                Err(e) => {
-                    failures.push(format!(
-                        "{}: {}: malformed blob: {e}",
-                        f.location(),
-                        display_name(f)
-                    ));
-                    continue;
-                }
+        for f in &file.found {
+            let Some(blob) = f.blob() else {
+                problems.blob(
+                    f,
+                    "not a well-formed sealed blob (run `cargo sealant check`)",
+                );
+                continue;
             };
-            if blob.kid() == new_key.kid() || only_kid.is_some_and(|kid| kid != blob.kid()) {
+            if only_kid.is_some_and(|kid| kid != blob.kid()) {
                 continue;
             }
-            match keys.open(f.key_var(), &blob) {
-                Ok(plaintext) => {
-                    let sealed = new_key.seal(blob.name(), plaintext.expose_secret().as_bytes())?;
-                    edits.push((f.range.clone(), sealed));
-                    old_kids.insert(blob.kid());
+            if blob.kid() == new_key.kid() {
+                // Already rotated; a tampered or mislabelled one must not
+                // pass unopened.
+                if let Err(error) = new_ring.open(&blob) {
+                    problems.blob(f, &error.to_string());
                 }
-                Err(reason) => {
-                    failures.push(format!("{}: {}: {reason}", f.location(), blob.name()))
-                }
+                continue;
+            }
+            match keys.for_var(f.key_var()) {
+                Ok(Some(ring)) => match ring.open(&blob) {
+                    Ok(plaintext) => {
+                        let sealed =
+                            new_key.seal(blob.name(), plaintext.expose_secret().as_bytes())?;
+                        edits.extend(f.replacement(&sealed));
+                        old_kids.insert(blob.kid());
+                        vars.entry(f.key_var().to_owned())
+                            .or_default()
+                            .insert(blob.kid());
+                    }
+                    Err(error) => problems.blob(f, &error.to_string()),
+                },
+                Ok(None) => problems.no_key(f),
+                Err(reason) => problems.key_error(f, reason),
             }
         }
         if !edits.is_empty() {
+            let target = Target::inspect(&file.path, args.force)?;
             rewrites.push(Rewrite {
-                file,
-                contents,
+                target,
+                contents: file.contents,
                 edits,
             });
         }
     }
     progress.finish_and_clear();
-    if !failures.is_empty() {
-        for failure in &failures {
-            eprintln!("{failure}");
-        }
+    if !problems.is_empty() {
+        problems.print_stderr();
         return Err(CliError::new(
             format!(
                 "rotate changed nothing: {} sealed secrets cannot be opened",
-                failures.len()
+                problems.count()
             ),
             "provide their keys (SEALANT_KEY, the item's env variable, or --key-file), \
              or narrow the rotation with --only-kid or PATH",
+        ));
+    }
+    if vars.len() > 1 {
+        let each: Vec<_> = vars
+            .iter()
+            .map(|(var, kids)| {
+                let kids: Vec<_> = kids.iter().map(Kid::to_string).collect();
+                format!("{var} (kids {})", kids.join(", "))
+            })
+            .collect();
+        return Err(CliError::new(
+            format!(
+                "rotate changed nothing: the blobs to rotate take their keys from {} variables, \
+                 {}; one new key for all of them would merge what `#[secret(env = ...)]` keeps apart",
+                vars.len(),
+                each.join(" and ")
+            ),
+            "rotate one variable's keys at a time, with --only-kid KID (and a new key for each)",
         ));
     }
 
@@ -123,38 +155,81 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
             eprintln!(
                 "would re-seal {} secrets in {}",
                 rewrite.edits.len(),
-                rewrite.file.display()
+                rewrite.target.shown.display()
             );
         }
         eprintln!("dry run, nothing written: would rotate {summary}");
         return Ok(());
     }
 
-    // An earlier rotation killed before its renames left these behind.
-    let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
-    let stale = write::remove_stale(&dirs)?;
+    // Under the locks, no other Sealant command is writing in these
+    // directories: a temporary file of ours there was left by a run that
+    // was killed.
+    let stale = write::remove_stale(dirs.iter().map(PathBuf::as_path))?;
     if stale > 0 {
-        eprintln!("removed {stale} temporary files left by an interrupted rotation");
+        eprintln!("removed {stale} temporary files left by an interrupted run");
     }
 
-    // Phase 2: write each file atomically.
+    // Phase 2: stage every file, flush, check nothing changed, rename.
     let progress = progress_bar(rewrites.len() as u64, "writing");
-    write_all(&rewrites, &progress)?;
-    let dirs: BTreeSet<_> = rewrites.iter().map(|r| write::dir_of(&r.file)).collect();
-    dirs.into_iter().for_each(write::sync_dir);
+    let expected: Vec<usize> = rewrites.iter().map(|r| r.edits.len()).collect();
+    let staged = stage_all(rewrites, &progress)?;
+    write::flush(&staged)?;
+    hook::reach("rotate:staged");
+    let changed: Vec<_> = staged
+        .iter()
+        .map(|s| {
+            s.unchanged()
+                .map(|same| (!same).then(|| s.shown().to_owned()))
+        })
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    if !changed.is_empty() {
+        for path in &changed {
+            eprintln!("changed while rotate ran: {}", path.display());
+        }
+        return Err(CliError::new(
+            format!(
+                "rotate changed nothing: {} files were changed by someone else after rotate read them",
+                changed.len()
+            ),
+            "finish that edit, then run rotate again",
+        ));
+    }
+    let renamed_in: BTreeSet<_> = staged
+        .iter()
+        .map(|s| write::real_dir(s).to_owned())
+        .collect();
+    let shown: Vec<_> = staged.iter().map(|s| s.shown().to_owned()).collect();
+    let mut done = 0;
+    for file in staged {
+        hook::reach("rotate:rename");
+        match file.commit() {
+            Ok(()) => done += 1,
+            Err(error) => {
+                renamed_in.iter().for_each(|dir| write::sync_dir(dir));
+                return Err(partial(&shown, done, error));
+            }
+        }
+    }
+    renamed_in.iter().for_each(|dir| write::sync_dir(dir));
     progress.finish_and_clear();
 
-    // Phase 3: read back what was written and open it with the new key.
-    for rewrite in &rewrites {
-        let (_, found) = scan::scan_file(&rewrite.file)?;
-        let reopened = found
-            .iter()
-            .filter_map(|f| Blob::parse(&f.text).ok())
-            .filter(|blob| blob.kid() == new_key.kid() && new_ring.open(blob).is_ok())
-            .count();
-        if reopened < rewrite.edits.len() {
+    // Phase 3: read back what was written: every blob re-sealed above
+    // opens with the new key.
+    for (path, expected) in shown.iter().zip(expected) {
+        let reopened = scan::scan_file(path).map(|file| {
+            file.found
+                .iter()
+                .filter_map(scan::Found::blob)
+                .filter(|blob| blob.kid() == new_key.kid() && new_ring.open(blob).is_ok())
+                .count()
+        });
+        if reopened.map_or(true, |n| n < expected) {
             return Err(CliError::new(
-                format!("{} does not read back as written", rewrite.file.display()),
+                format!("{} does not read back as written", path.display()),
                 "run `cargo sealant check` on it; re-running rotate finishes the job",
             ));
         }
@@ -163,34 +238,62 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Writes every rewrite, each file atomically: stages every new file
-/// beside its original, flushes them all to disk, then renames each over
-/// its original. A failure before the renames changes nothing.
-fn write_all(rewrites: &[Rewrite], progress: &ProgressBar) -> Result<(), CliError> {
-    let staged = stage_all(rewrites, progress)?;
-    write::flush(&staged)?;
-    staged.into_iter().try_for_each(write::Staged::commit)
+/// The error after some renames: which files are new, which are old.
+fn partial(shown: &[PathBuf], done: usize, error: CommitError) -> CliError {
+    for path in &shown[..done] {
+        eprintln!("rotated: {}", path.display());
+    }
+    for path in &shown[done..] {
+        eprintln!("not rotated: {}", path.display());
+    }
+    let cause = match error {
+        CommitError::Changed(path) => format!(
+            "{} was changed by someone else after rotate read it, and was left as it is",
+            path.display()
+        ),
+        CommitError::Failed(error) => error.to_string(),
+    };
+    CliError::new(
+        format!(
+            "rotate stopped after {done} of {} files ({cause}); each file listed above is wholly \
+             rotated or wholly unchanged",
+            shown.len()
+        ),
+        "run rotate again to finish: it re-seals only what is still under an old key",
+    )
 }
 
 /// Stages the new contents of every file, on several threads: where each
 /// file is flushed on its own ([`write::SYNC_EACH`]), the time goes into
 /// waiting for each fsync, and several writers keep the disk busy.
-fn stage_all(rewrites: &[Rewrite], progress: &ProgressBar) -> Result<Vec<write::Staged>, CliError> {
+fn stage_all(rewrites: Vec<Rewrite>, progress: &ProgressBar) -> Result<Vec<Staged>, CliError> {
     const WRITERS: usize = 8;
+    let count = rewrites.len();
+    let rewrites: Vec<Mutex<Option<Rewrite>>> =
+        rewrites.into_iter().map(|r| Mutex::new(Some(r))).collect();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let stage_next = || -> Result<Vec<write::Staged>, CliError> {
+    let stage_next = || -> Result<Vec<(usize, Staged)>, CliError> {
         let mut staged = Vec::new();
         while !failed.load(Ordering::Relaxed) {
-            let Some(rewrite) = rewrites.get(next.fetch_add(1, Ordering::Relaxed)) else {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = rewrites.get(index) else {
                 break;
             };
+            let rewrite = slot
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner())
+                .take()
+                .expect("each rewrite is staged once");
             let mut updated = rewrite.contents.clone();
-            for (range, blob) in rewrite.edits.iter().rev() {
+            let mut edits = rewrite.edits;
+            edits.sort_by_key(|(range, _)| range.start);
+            for (range, blob) in edits.iter().rev() {
                 updated.replace_range(range.clone(), blob);
             }
-            match write::stage(&rewrite.file, updated.as_bytes(), write::SYNC_EACH) {
-                Ok(file) => staged.push(file),
+            let read = Some(rewrite.contents.into_bytes());
+            match write::stage(rewrite.target, read, updated.as_bytes(), write::SYNC_EACH) {
+                Ok(file) => staged.push((index, file)),
                 Err(error) => {
                     failed.store(true, Ordering::Relaxed);
                     return Err(error);
@@ -201,10 +304,10 @@ fn stage_all(rewrites: &[Rewrite], progress: &ProgressBar) -> Result<Vec<write::
         Ok(staged)
     };
     std::thread::scope(|scope| {
-        let writers: Vec<_> = (0..WRITERS.min(rewrites.len()))
+        let writers: Vec<_> = (0..WRITERS.min(count))
             .map(|_| scope.spawn(stage_next))
             .collect();
-        let mut staged = Vec::with_capacity(rewrites.len());
+        let mut staged = Vec::with_capacity(count);
         let mut first_error = None;
         for writer in writers {
             match writer.join().expect("a writer thread does not panic") {
@@ -213,7 +316,12 @@ fn stage_all(rewrites: &[Rewrite], progress: &ProgressBar) -> Result<Vec<write::
             }
         }
         // On error, dropping what was staged removes its temporary files.
-        first_error.map_or(Ok(staged), Err)
+        if let Some(error) = first_error {
+            return Err(error);
+        }
+        // In the order of the walk, so that messages list files in order.
+        staged.sort_by_key(|(index, _)| *index);
+        Ok(staged.into_iter().map(|(_, file)| file).collect())
     })
 }
 

@@ -1,44 +1,91 @@
 //! Finding sealed blobs in a source tree.
 //!
-//! A blob is found wherever a string literal starts with `sealant:v`, in
-//! any `.rs` file of the tree (outside `//` comments). The blob text itself
-//! is parsed by `sealant_format` only; this module finds where literals stand
-//! and what `#[secret]` item, if any, holds them.
+//! Every `.rs` file is parsed as Rust by `sealant_syntax::scan`, the same
+//! grammar the `#[secret]` macro uses: a value of a `#[secret]` item is
+//! found whatever it holds, and a string literal elsewhere counts when it
+//! is a well-formed blob. Blob texts are parsed by `sealant_format` only.
+//!
+//! The walk's rules (see [`walk`]) do not depend on the machine: hidden
+//! files are included, `.gitignore` and global ignore files are not read,
+//! and what is skipped is reported with its reason.
 
+use std::collections::HashSet;
 use std::fs;
+use std::io::Read as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use sealant_format::Blob;
+use sealant_syntax::scan::{DeclaredValue, Literal};
 
 use crate::error::CliError;
 use crate::keys::KEY_VAR;
 
-/// One blob literal in one file.
+/// Why a directory holding a `CACHEDIR.TAG` is skipped.
+const BUILD_OUTPUT: &str = "build output (it holds a CACHEDIR.TAG), not source";
+
+/// One value in one file: a blob literal, or the value of a `#[secret]`
+/// item, whatever it is.
 #[derive(Debug)]
 pub(crate) struct Found {
     pub(crate) file: PathBuf,
-    /// 1-based line of the literal.
+    /// 1-based line of the value.
     pub(crate) line: usize,
-    /// Byte range of the literal's text (inside the quotes) in the file.
-    pub(crate) range: Range<usize>,
-    pub(crate) text: String,
-    /// The `#[secret]` item that holds the literal, if any.
+    /// What the value is.
+    pub(crate) slot: Slot,
+    /// The `#[secret]` item that holds the value, if any.
     pub(crate) item: Option<Item>,
 }
 
+/// A value as written.
+#[derive(Debug)]
+pub(crate) enum Slot {
+    /// A string literal. `replace` is the byte range a new blob's text
+    /// replaces; `quoted` says whether it spans the delimiters too (the
+    /// literal held escapes), so the new text must bring its own quotes.
+    Literal {
+        text: String,
+        replace: Range<usize>,
+        quoted: bool,
+    },
+    /// An item's value that is not a string literal; `replace` spans it.
+    Other { replace: Range<usize> },
+    /// An item without a value (a trait's `const NAME: Sealed;`).
+    Missing,
+}
+
 /// What a `#[secret]` attribute and its item say.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Item {
-    pub(crate) ident: Option<String>,
+    pub(crate) ident: String,
     pub(crate) name: Option<String>,
     pub(crate) env: Option<String>,
+    /// Why the attribute's arguments do not parse.
+    pub(crate) args_error: Option<String>,
+    /// Whether the value is an array of literals.
+    pub(crate) list: bool,
 }
 
 impl Found {
-    /// The name the item expects the blob to have, if the literal is in a
+    /// The literal's text, if the value is a string literal.
+    pub(crate) fn text(&self) -> Option<&str> {
+        match &self.slot {
+            Slot::Literal { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The blob, if the value is a well-formed one.
+    pub(crate) fn blob(&self) -> Option<Blob<'_>> {
+        self.text().and_then(|text| Blob::parse(text).ok())
+    }
+
+    /// The name the item expects the blob to have, if the value is in a
     /// `#[secret]` item.
     pub(crate) fn expected_name(&self) -> Option<&str> {
         let item = self.item.as_ref()?;
-        item.name.as_deref().or(item.ident.as_deref())
+        Some(item.name.as_deref().unwrap_or(&item.ident))
     }
 
     /// The variable whose keys open this blob.
@@ -53,210 +100,331 @@ impl Found {
     pub(crate) fn location(&self) -> String {
         format!("{}:{}", self.file.display(), self.line)
     }
+
+    /// The bytes a new blob replaces, and the text that replaces them.
+    pub(crate) fn replacement(&self, blob: &str) -> Option<(Range<usize>, String)> {
+        match &self.slot {
+            Slot::Literal {
+                replace,
+                quoted: false,
+                ..
+            } => Some((replace.clone(), blob.to_owned())),
+            Slot::Literal { replace, .. } | Slot::Other { replace } => {
+                Some((replace.clone(), format!("\"{blob}\"")))
+            }
+            Slot::Missing => None,
+        }
+    }
 }
 
-/// The `.rs` files under `paths`, respecting `.gitignore` and skipping
-/// `target/`, in a stable order.
-pub(crate) fn rust_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+/// One scanned file.
+#[derive(Debug)]
+pub(crate) struct FileScan {
+    pub(crate) path: PathBuf,
+    /// The bytes read, which a rewrite starts from and checks against.
+    pub(crate) contents: String,
+    pub(crate) found: Vec<Found>,
+    /// The names its top-level items bind in the value namespace.
+    pub(crate) value_names: Vec<String>,
+}
+
+/// A path the walk or the scan left out, and why.
+#[derive(Debug)]
+pub(crate) struct Skipped {
+    pub(crate) path: PathBuf,
+    pub(crate) reason: String,
+    /// Whether it is build output, skipped by design: `check` lists it,
+    /// commands that write do not repeat it.
+    pub(crate) build_output: bool,
+}
+
+/// A scanned tree.
+#[derive(Debug, Default)]
+pub(crate) struct Tree {
+    pub(crate) files: Vec<FileScan>,
+    pub(crate) skipped: Vec<Skipped>,
+}
+
+impl Tree {
+    /// Every value found, file by file.
+    pub(crate) fn found(&self) -> impl Iterator<Item = &Found> {
+        self.files.iter().flat_map(|file| &file.found)
+    }
+
+    /// Prints what was skipped on stderr, one line each, but build output.
+    pub(crate) fn report_skipped(&self) {
+        for skipped in self.skipped.iter().filter(|s| !s.build_output) {
+            eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
+        }
+    }
+}
+
+/// The `.rs` files under `paths`, in a stable order, each once, and what
+/// was left out.
+///
+/// The rules: every `.rs` file is included, hidden or not, ignored by git
+/// or not (the compiler builds what `mod` reaches, whatever git thinks);
+/// directories holding a `CACHEDIR.TAG` (cargo's `target/`, wherever it
+/// is) and `.git` are build output and history, and are skipped; a
+/// symlinked file is read through its link; a symlinked directory is not
+/// followed (give it as a PATH); anything else that is not a regular file
+/// is skipped. A file reached twice (overlapping paths, a link) counts once.
+pub(crate) fn walk(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<Skipped>), CliError> {
+    let skipped = Mutex::new(Vec::new());
+    let skip = |path: &Path, reason: &str| {
+        skipped
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .push(Skipped {
+                path: path.to_owned(),
+                reason: reason.to_owned(),
+                build_output: reason.starts_with(BUILD_OUTPUT),
+            });
+    };
     let mut files = Vec::new();
     for root in paths {
-        if root.is_file() {
-            files.push(root.clone());
+        let metadata = fs::metadata(root).map_err(|e| {
+            CliError::io(
+                format!("cannot read {}", root.display()),
+                &e,
+                "give a directory or file of the source tree",
+            )
+        })?;
+        if !metadata.is_dir() {
+            if metadata.is_file() {
+                files.push(root.clone());
+            } else {
+                skip(root, "not a regular file");
+            }
             continue;
         }
-        if !root.exists() {
-            return Err(CliError::usage(
-                format!("{} does not exist", root.display()),
-                "give a directory or file of the source tree",
-            ));
-        }
+        let pruned = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let prune = std::sync::Arc::clone(&pruned);
         let walk = ignore::WalkBuilder::new(root)
-            .filter_entry(|entry| entry.file_name() != "target")
+            .standard_filters(false)
+            .follow_links(false)
+            .sort_by_file_name(std::ffi::OsStr::cmp)
+            .filter_entry(move |entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                if !is_dir || entry.depth() == 0 {
+                    return true;
+                }
+                if entry.file_name() == ".git" {
+                    return false;
+                }
+                let output = entry.path().join("CACHEDIR.TAG").exists();
+                if output {
+                    prune
+                        .lock()
+                        .unwrap_or_else(|poison| poison.into_inner())
+                        .push(entry.path().to_owned());
+                }
+                !output
+            })
             .build();
         for entry in walk {
-            let entry = entry.map_err(|e| {
-                CliError::usage(
-                    format!("cannot walk {}: {e}", root.display()),
-                    "check the permissions",
-                )
-            })?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    let path = error_path(&error).unwrap_or(root).to_owned();
+                    skip(&path, &format!("cannot read it: {error}"));
+                    continue;
+                }
+            };
             let path = entry.path();
-            if entry.file_type().is_some_and(|t| t.is_file())
-                && path.extension().is_some_and(|ext| ext == "rs")
-            {
-                files.push(path.to_owned());
+            let Some(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                continue;
+            }
+            let is_rs = path.extension().is_some_and(|ext| ext == "rs");
+            if kind.is_file() {
+                if is_rs {
+                    files.push(path.to_owned());
+                }
+            } else if kind.is_symlink() {
+                match fs::metadata(path) {
+                    Ok(target) if target.is_dir() => skip(
+                        path,
+                        "a symlinked directory is not followed; give it as a PATH to include it",
+                    ),
+                    Ok(_) if !is_rs => {}
+                    Ok(target) if target.is_file() => files.push(path.to_owned()),
+                    Ok(_) => skip(path, "links to something that is not a regular file"),
+                    Err(e) => skip(path, &format!("a broken symlink: {e}")),
+                }
+            } else if is_rs {
+                skip(path, "not a regular file");
             }
         }
+        let pruned =
+            std::mem::take(&mut *pruned.lock().unwrap_or_else(|poison| poison.into_inner()));
+        for dir in pruned {
+            skip(&dir, BUILD_OUTPUT);
+        }
     }
+    let skipped = skipped
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner());
+    let mut seen = HashSet::new();
     files.sort();
-    files.dedup();
-    Ok(files)
+    files.retain(|file| seen.insert(fs::canonicalize(file).unwrap_or_else(|_| file.clone())));
+    Ok((files, skipped))
 }
 
-/// Reads a file and finds its blobs.
-pub(crate) fn scan_file(path: &Path) -> Result<(String, Vec<Found>), CliError> {
-    let contents = fs::read_to_string(path).map_err(|e| {
-        CliError::io(
-            format!("cannot read {}", path.display()),
-            &e,
-            "check the path and its permissions",
+fn error_path(error: &ignore::Error) -> Option<&Path> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } => error_path(err),
+        _ => None,
+    }
+}
+
+/// Reads a source file: a regular file (through a symlink), as UTF-8.
+pub(crate) fn read_source(path: &Path) -> Result<String, String> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    // A FIFO swapped in after the walk must not hang the scan.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    let metadata = file
+        .metadata()
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if !metadata.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 (byte {}), so not Rust source rustc would build",
+            e.utf8_error().valid_up_to()
         )
+    })
+}
+
+/// Scans one file's contents.
+pub(crate) fn scan_source(path: &Path, contents: String) -> Result<FileScan, String> {
+    let scanned = sealant_syntax::scan::scan(&contents).map_err(|e| {
+        format!("does not parse as Rust ({e}); its blobs, if any, were not checked")
     })?;
-    let found = find_blobs(path, &contents);
-    Ok((contents, found))
-}
-
-/// Every blob in the tree under `paths`, file by file.
-pub(crate) fn scan_tree(paths: &[PathBuf]) -> Result<Vec<Found>, CliError> {
-    let mut all = Vec::new();
-    for file in rust_files(paths)? {
-        all.extend(scan_file(&file)?.1);
-    }
-    Ok(all)
-}
-
-/// Finds the blob literals of one file's contents.
-pub(crate) fn find_blobs(path: &Path, contents: &str) -> Vec<Found> {
-    const MARK: &str = "sealant:v";
     let mut found = Vec::new();
-    let mut line = 1;
-    let mut counted = 0;
-    let mut from = 0;
-    while let Some(offset) = contents[from..].find(MARK) {
-        let start = from + offset;
-        from = start + MARK.len();
-        let Some(end) = literal_end(contents, start) else {
-            continue;
-        };
-        line += contents[counted..start].matches('\n').count();
-        counted = start;
-        if in_comment(&contents[..start]) {
-            continue;
-        }
-        found.push(Found {
-            file: path.to_owned(),
-            line,
-            range: start..end,
-            text: contents[start..end].to_owned(),
-            item: item_before(&contents[..start]),
-        });
-        from = end;
-    }
-    found
-}
-
-/// Whether the text that `before` ends with is inside a `//` or an
-/// unclosed `/* */` comment.
-fn in_comment(before: &str) -> bool {
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    if before[line_start..].contains("//") {
-        return true;
-    }
-    match (before.rfind("/*"), before.rfind("*/")) {
-        (Some(open), Some(close)) => open > close,
-        (Some(_), None) => true,
-        _ => false,
-    }
-}
-
-/// Where the literal that starts at `start` ends, if a string literal opens
-/// just before it (`"`, `r"` or `r#"`).
-fn literal_end(contents: &str, start: usize) -> Option<usize> {
-    let before = &contents[..start];
-    let closing = if before.ends_with("r#\"") {
-        "\"#"
-    } else if before.ends_with('"') && !before.ends_with("\\\"") {
-        "\""
-    } else {
-        return None;
+    let literal = |lit: &Literal, item: Option<Item>| Found {
+        file: path.to_owned(),
+        line: lit.line,
+        slot: Slot::Literal {
+            text: lit.value.clone(),
+            replace: lit.content.clone().unwrap_or_else(|| lit.range.clone()),
+            quoted: lit.content.is_none(),
+        },
+        item,
     };
-    contents[start..].find(closing).map(|len| start + len)
-}
-
-/// The `#[secret]` item whose value starts where `before` ends, if any: the
-/// text since the previous item ended holds its attribute.
-fn item_before(before: &str) -> Option<Item> {
-    let item_start = before.rfind([';', '{', '}']).map_or(0, |i| i + 1);
-    let head = &before[item_start..];
-    let attr_at = head.find("#[secret")?;
-    let after_attr = &head[attr_at + "#[secret".len()..];
-    let mut item = Item::default();
-    if let Some(args) = after_attr.strip_prefix('(') {
-        let args = &args[..args.find(")]").unwrap_or(args.len())];
-        item.name = string_arg(args, "name");
-        item.env = string_arg(args, "env");
-    }
-    // `... const IDENT: Sealed =` or `... static IDENT: Sealed =`.
-    let decl = head
-        .rsplit(['\n'])
-        .find(|l| l.contains("const ") || l.contains("static "));
-    item.ident = decl.and_then(|decl| {
-        let rest = decl
-            .split_once("const ")
-            .or_else(|| decl.split_once("static "))?
-            .1;
-        let rest = rest
-            .trim_start()
-            .strip_prefix("mut ")
-            .unwrap_or(rest)
-            .trim_start();
-        let ident: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        (!ident.is_empty()).then_some(ident)
-    });
-    Some(item)
-}
-
-/// The value of `key = "value"` in an attribute's arguments.
-fn string_arg(args: &str, key: &str) -> Option<String> {
-    let mut rest = args;
-    while let Some(at) = rest.find(key) {
-        let after = rest[at + key.len()..].trim_start();
-        rest = &rest[at + key.len()..];
-        if let Some(value) = after.strip_prefix('=') {
-            let value = value.trim_start().strip_prefix('"')?;
-            return value.find('"').map(|end| value[..end].to_owned());
+    for declared in &scanned.items {
+        let (args, args_error) = match &declared.args {
+            Ok(args) => (args.clone(), None),
+            Err(error) => (Default::default(), Some(error.clone())),
+        };
+        let item = Item {
+            ident: declared.ident.clone(),
+            name: args.name,
+            env: args.env,
+            args_error,
+            list: matches!(declared.value, DeclaredValue::List(_)),
+        };
+        match &declared.value {
+            DeclaredValue::One(lit) => found.push(literal(lit, Some(item))),
+            DeclaredValue::List(lits) => {
+                found.extend(lits.iter().map(|lit| literal(lit, Some(item.clone()))));
+            }
+            DeclaredValue::Other { range, line } => found.push(Found {
+                file: path.to_owned(),
+                line: *line,
+                slot: Slot::Other {
+                    replace: range.clone(),
+                },
+                item: Some(item),
+            }),
+            DeclaredValue::Missing => found.push(Found {
+                file: path.to_owned(),
+                line: declared.line,
+                slot: Slot::Missing,
+                item: Some(item),
+            }),
         }
     }
-    None
+    // Outside `#[secret]` items only well-formed blobs count: a string such
+    // as "sealant:v1:" in ordinary code is not a secret.
+    found.extend(
+        scanned
+            .loose
+            .iter()
+            .filter(|lit| Blob::parse(&lit.value).is_ok())
+            .map(|lit| literal(lit, None)),
+    );
+    found.sort_by_key(|f| f.line);
+    Ok(FileScan {
+        path: path.to_owned(),
+        contents,
+        found,
+        value_names: scanned.value_names,
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Reads and scans one file.
+pub(crate) fn scan_file(path: &Path) -> Result<FileScan, String> {
+    scan_source(path, read_source(path)?)
+}
 
-    #[test]
-    fn finds_items_their_arguments_and_bare_literals() {
-        let source = r##"use sealant::{Sealed, secret};
+/// Scans every file of the tree under `paths`, on every core. A file that
+/// cannot be read or parsed is skipped with its reason, not fatal.
+pub(crate) fn scan_tree(paths: &[PathBuf]) -> Result<Tree, CliError> {
+    let (files, skipped) = walk(paths)?;
+    Ok(scan_files(&files, skipped))
+}
 
-/// Docs; with a semicolon.
-#[secret]
-pub const API_TOKEN: Sealed = "sealant:v1:API_TOKEN:00:11:22";
-
-#[secret(name = "db.password", env = "DB_KEY")]
-static DB: Sealed = r#"sealant:v1:db.password:aa:bb:cc"#;
-
-// "sealant:v1:IN_A_COMMENT:00:11:22"
-/* An example:
-   const X: Sealed = "sealant:v1:IN_A_BLOCK_COMMENT:00:11:22";
-*/
-fn f() { let x = "sealant:v9:BARE"; }
-"##;
-        let found = find_blobs(Path::new("s.rs"), source);
-        assert_eq!(found.len(), 3, "{found:?}");
-        assert_eq!(found[0].line, 5);
-        assert_eq!(found[0].text, "sealant:v1:API_TOKEN:00:11:22");
-        assert_eq!(&source[found[0].range.clone()], found[0].text);
-        assert_eq!(found[0].expected_name(), Some("API_TOKEN"));
-        assert_eq!(found[0].key_var(), "SEALANT_KEY");
-        assert_eq!(found[1].line, 8);
-        assert_eq!(found[1].expected_name(), Some("db.password"));
-        assert_eq!(found[1].key_var(), "DB_KEY");
-        assert_eq!(found[1].text, "sealant:v1:db.password:aa:bb:cc");
-        assert_eq!(found[2].line, 14);
-        assert!(found[2].item.is_none());
-        assert_eq!(found[2].expected_name(), None);
+/// Scans the files a [`walk`] found, on every core.
+pub(crate) fn scan_files(files: &[PathBuf], mut skipped: Vec<Skipped>) -> Tree {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(8);
+    let chunk = files.len().div_ceil(threads).max(1);
+    let results: Vec<Result<FileScan, Skipped>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|path| {
+                            scan_file(path).map_err(|reason| Skipped {
+                                path: path.clone(),
+                                reason,
+                                build_output: false,
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a scanning thread does not panic"))
+            .collect()
+    });
+    let mut tree = Tree::default();
+    for result in results {
+        match result {
+            Ok(file) => tree.files.push(file),
+            Err(skip) => skipped.push(skip),
+        }
     }
+    tree.skipped = skipped;
+    tree
 }

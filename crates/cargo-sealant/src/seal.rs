@@ -17,7 +17,7 @@ pub(crate) fn run(args: &SealArgs) -> Result<(), CliError> {
     let plaintext = read_plaintext(&args.name, args.keep_newline)?;
     let blob = key.seal(&args.name, plaintext.as_bytes())?;
     let output = if args.rust {
-        rust_item(&args.name, &blob)
+        rust_item(&args.name, &blob, "")
     } else {
         format!("{blob}\n")
     };
@@ -90,9 +90,9 @@ pub(crate) fn read_plaintext(
     Ok(text)
 }
 
-/// `#[secret] const NAME: Sealed = "...";`, with `name = "..."` when the
-/// secret's name is not a Rust identifier.
-pub(crate) fn rust_item(name: &str, blob: &str) -> String {
+/// The Rust identifier of the item that holds the secret `name`: the name
+/// in upper case, with `_` for what an identifier cannot hold.
+pub(crate) fn rust_ident(name: &str) -> String {
     let mut ident: String = name
         .chars()
         .map(|c| {
@@ -106,12 +106,19 @@ pub(crate) fn rust_item(name: &str, blob: &str) -> String {
     if ident.starts_with(|c: char| c.is_ascii_digit()) {
         ident.insert(0, '_');
     }
+    ident
+}
+
+/// `#[secret] {vis}const NAME: Sealed = "...";`, with `name = "..."` when
+/// the secret's name is not a Rust identifier.
+pub(crate) fn rust_item(name: &str, blob: &str, vis: &str) -> String {
+    let ident = rust_ident(name);
     let attr = if ident == name {
         "#[secret]".to_owned()
     } else {
         format!("#[secret(name = \"{name}\")]")
     };
-    format!("{attr}\nconst {ident}: Sealed = \"{blob}\";\n")
+    format!("{attr}\n{vis}const {ident}: Sealed = \"{blob}\";\n")
 }
 
 #[cfg(test)]
@@ -121,15 +128,15 @@ mod tests {
     #[test]
     fn rust_item_uses_the_name_as_identifier_when_it_can() {
         assert_eq!(
-            rust_item("API_TOKEN", "B"),
+            rust_item("API_TOKEN", "B", ""),
             "#[secret]\nconst API_TOKEN: Sealed = \"B\";\n"
         );
         assert_eq!(
-            rust_item("db.password-2", "B"),
-            "#[secret(name = \"db.password-2\")]\nconst DB_PASSWORD_2: Sealed = \"B\";\n"
+            rust_item("db.password-2", "B", "pub(crate) "),
+            "#[secret(name = \"db.password-2\")]\npub(crate) const DB_PASSWORD_2: Sealed = \"B\";\n"
         );
         assert_eq!(
-            rust_item("1st", "B"),
+            rust_item("1st", "B", ""),
             "#[secret(name = \"1st\")]\nconst _1ST: Sealed = \"B\";\n"
         );
     }

@@ -1,12 +1,12 @@
 //! `check`, `list`, `set`, `reveal` and `rotate` on fixture trees, run as
 //! the real binary.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 
 mod common;
 
+use common::{item, kids, snapshot, text, tree, write_key};
 use sealant::{ExposeSecret, Key, Keyring};
 use sealant_format::Blob;
 
@@ -16,71 +16,6 @@ fn cargo_sealant(args: &[&str], stdin: &[u8], env: &[(&str, &Path)]) -> Output {
             command.env(var, value);
         }
     })
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
-fn write_key(dir: &Path, file: &str) -> (PathBuf, Key) {
-    let key = Key::generate().unwrap();
-    let path = dir.join(file);
-    std::fs::write(&path, format!("{}\n", *key.expose_text())).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    (path, key)
-}
-
-fn item(key: &Key, name: &str, plaintext: &str) -> String {
-    format!(
-        "#[secret]\nconst {name}: Sealed = \"{}\";\n",
-        key.seal(name, plaintext.as_bytes()).unwrap()
-    )
-}
-
-/// A tree of `files` source files with two secrets each, and a file the
-/// scan must skip.
-fn tree(dir: &Path, key: &Key, files: usize) -> PathBuf {
-    let src = dir.join("src");
-    std::fs::create_dir_all(&src).unwrap();
-    for i in 0..files {
-        let body = format!(
-            "use sealant::{{Sealed, secret}};\n\n// Keep this comment.\n{}\nfn unrelated() {{}}\n\n{}",
-            item(key, &format!("A_{i}"), &format!("alpha {i}")),
-            item(key, &format!("B_{i}"), &format!("beta {i}")),
-        );
-        std::fs::write(src.join(format!("m{i}.rs")), body).unwrap();
-    }
-    std::fs::create_dir_all(dir.join("target")).unwrap();
-    std::fs::write(
-        dir.join("target/skipped.rs"),
-        "const X: &str = \"sealant:v1:garbage\";",
-    )
-    .unwrap();
-    src
-}
-
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            files.insert(path.clone(), std::fs::read(&path).unwrap());
-        }
-    }
-    files
-}
-
-/// The kids of the blobs in a file's text.
-fn kids(source: &str) -> Vec<String> {
-    source
-        .split('"')
-        .filter_map(|piece| Blob::parse(piece).ok())
-        .map(|blob| blob.kid().to_string())
-        .collect()
 }
 
 #[test]
@@ -213,7 +148,8 @@ fn set_replaces_one_blob_and_leaves_every_other_byte() {
     let appended = std::fs::read_to_string(&file).unwrap();
     assert!(appended.starts_with(&after));
     assert!(
-        appended[after.len()..].starts_with("\n#[secret]\nconst C_0: Sealed = \"sealant:v1:C_0:")
+        appended[after.len()..]
+            .starts_with("\n#[secret]\npub(crate) const C_0: Sealed = \"sealant:v1:C_0:")
     );
 }
 
@@ -223,17 +159,29 @@ fn reveal_prints_one_secret_and_refuses_ambiguity() {
     let (key_file, key) = write_key(dir.path(), "k");
     let src = tree(dir.path(), &key, 1);
     let env = [("SEALANT_KEY_FILE", key_file.as_path())];
-    let output = cargo_sealant(&["reveal", "A_0", dir.path().to_str().unwrap()], b"", &env);
+    let output = cargo_sealant(
+        &["reveal", "--force", "A_0", dir.path().to_str().unwrap()],
+        b"",
+        &env,
+    );
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "alpha 0");
     assert!(text(&output.stderr).starts_with("warning: printing the plaintext of A_0"));
 
-    let missing = cargo_sealant(&["reveal", "NOPE", dir.path().to_str().unwrap()], b"", &env);
+    let missing = cargo_sealant(
+        &["reveal", "--force", "NOPE", dir.path().to_str().unwrap()],
+        b"",
+        &env,
+    );
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing.stderr).starts_with("error: no sealed secret named NOPE"));
 
     std::fs::write(src.join("dup.rs"), item(&key, "A_0", "other")).unwrap();
-    let ambiguous = cargo_sealant(&["reveal", "A_0", dir.path().to_str().unwrap()], b"", &env);
+    let ambiguous = cargo_sealant(
+        &["reveal", "--force", "A_0", dir.path().to_str().unwrap()],
+        b"",
+        &env,
+    );
     assert_eq!(ambiguous.status.code(), Some(1));
     let stderr = text(&ambiguous.stderr);
     assert!(
@@ -346,14 +294,19 @@ fn rotate_reseals_everything_under_the_new_key_and_keeps_the_rest() {
     );
 }
 
-/// Killed at any moment, every file is wholly old or wholly new, and a
-/// second run finishes the job.
+/// Killed at each stage of a rotation (after staging, before the first
+/// rename, between renames), every source file is wholly old or wholly
+/// new, and a second run finishes the job and removes what the kills left.
+/// The kills are SIGKILLs sent by a test hook at exact points, so the
+/// outcome does not depend on timing.
+#[cfg(unix)]
 #[test]
 fn rotate_killed_midway_leaves_whole_files_and_a_rerun_finishes() {
+    use std::os::unix::process::ExitStatusExt as _;
     let dir = tempfile::tempdir().unwrap();
     let (key_file, key) = write_key(dir.path(), "k");
     let (new_file, new_key) = write_key(dir.path(), "new");
-    let src = tree(dir.path(), &key, 400);
+    let src = tree(dir.path(), &key, 40);
     let (old_kid, new_kid) = (key.kid().to_string(), new_key.kid().to_string());
     let args = [
         "rotate",
@@ -361,50 +314,86 @@ fn rotate_killed_midway_leaves_whole_files_and_a_rerun_finishes() {
         new_file.to_str().unwrap(),
         dir.path().to_str().unwrap(),
     ];
+    // A user's files that look like ours must survive.
+    std::fs::write(src.join(".sealant-AbC123.tmp"), "mine").unwrap();
+    std::fs::write(src.join(".cargo-sealant-staged.notes.tmp"), "mine too").unwrap();
 
-    for delay_ms in [5, 20, 60] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-sealant"))
-            .args(args)
-            .env("SEALANT_KEY_FILE", &key_file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+    // (hook point, how many files are new after the kill)
+    let kills = [
+        ("rotate:staged", 0),
+        ("rotate:rename#1", 0),
+        ("rotate:rename#17", 16),
+        ("commit#5", 20),
+    ];
+    for (point, expected_new) in kills {
+        let output = common::run_with(
+            &args,
+            b"",
+            &[
+                ("SEALANT_KEY_FILE", key_file.to_str().unwrap()),
+                (
+                    "CARGO_SEALANT_TEST_HOOK",
+                    &format!("{point}=kill -9 $CARGO_SEALANT_PID"),
+                ),
+            ],
+        );
+        assert_eq!(
+            output.status.signal(),
+            Some(9),
+            "{point}: {}",
+            text(&output.stderr)
+        );
+        let mut new_files = 0;
+        let mut staged = 0;
         for (path, bytes) in snapshot(&src) {
+            if common::is_staged(&path) && path.file_name().unwrap().len() == 38 {
+                staged += 1;
+                continue;
+            }
+            if path.extension().is_none_or(|ext| ext != "rs") {
+                continue;
+            }
             let kids = kids(&String::from_utf8(bytes).unwrap());
-            assert_eq!(kids.len(), 2, "{} lost a blob", path.display());
+            assert_eq!(kids.len(), 2, "{point}: {} lost a blob", path.display());
             assert!(
                 kids[0] == kids[1] && (kids[0] == old_kid || kids[0] == new_kid),
-                "{}: {kids:?}",
+                "{point}: {}: {kids:?}",
                 path.display()
             );
+            new_files += usize::from(kids[0] == new_kid);
         }
+        assert_eq!(new_files, expected_new, "{point}");
+        // Killed after staging, the staged files are left, not renamed.
+        assert!(staged > 0, "{point}: the kill left no staged file");
     }
-    // As a kill before the renames leaves them, whatever the timing above did.
-    std::fs::write(src.join(".sealant-AbC123.tmp"), "half of a file").unwrap();
-    std::fs::write(src.join(".sealant-notes.txt"), "not ours").unwrap();
     let output = cargo_sealant(&args, b"", &[("SEALANT_KEY_FILE", &key_file)]);
     assert!(output.status.success(), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
     assert!(
-        text(&output.stderr).contains("temporary files left by an interrupted rotation"),
-        "{}",
-        text(&output.stderr)
+        stderr.contains("temporary files left by an interrupted run"),
+        "{stderr}"
     );
-    std::fs::remove_file(src.join(".sealant-notes.txt")).expect("only staged files are removed");
+    assert!(
+        stderr.ends_with(&format!(
+            "rotated 40 secrets in 20 files: key {old_kid} -> {new_kid}\n"
+        )),
+        "{stderr}"
+    );
     for (path, bytes) in snapshot(&src) {
-        assert!(
-            path.extension().is_some_and(|ext| ext == "rs"),
-            "{}",
-            path.display()
-        );
+        let name = path.file_name().unwrap().to_str().unwrap();
+        if name == ".sealant-AbC123.tmp" || name == ".cargo-sealant-staged.notes.tmp" {
+            continue;
+        }
+        assert!(name.ends_with(".rs"), "left behind: {name}");
         assert_eq!(
             kids(&String::from_utf8(bytes).unwrap()),
             [new_kid.clone(), new_kid.clone()]
         );
     }
+    assert!(
+        src.join(".sealant-AbC123.tmp").exists()
+            && src.join(".cargo-sealant-staged.notes.tmp").exists()
+    );
 }
 
 #[cfg(unix)]
