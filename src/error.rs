@@ -178,9 +178,45 @@ impl fmt::Display for KidList<'_> {
 
 struct FailureList<'a>(&'a [Failure]);
 
+impl Error {
+    /// Whether the error is about a key source (missing, unreadable,
+    /// malformed), and so the same for every secret that needs it.
+    fn is_about_keys(&self) -> bool {
+        matches!(
+            self,
+            Self::KeyMissing { .. }
+                | Self::KeySourceConflict { .. }
+                | Self::KeyNotUnicode { .. }
+                | Self::KeyFile { .. }
+                | Self::KeyEmpty { .. }
+                | Self::KeyMalformed { .. }
+                | Self::KidCollision { .. }
+        )
+    }
+}
+
 impl fmt::Display for FailureList<'_> {
+    /// A key source's problem once, with the secrets that need it; then
+    /// each secret's own problem.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for failure in self.0 {
+        let mut by_key_problem: Vec<(String, Vec<&str>)> = Vec::new();
+        for failure in self.0.iter().filter(|f| f.error.is_about_keys()) {
+            let message = failure.error.to_string();
+            match by_key_problem.iter_mut().find(|(m, _)| *m == message) {
+                Some((_, names)) => names.push(failure.name),
+                None => by_key_problem.push((message, vec![failure.name])),
+            }
+        }
+        for (message, names) in by_key_problem {
+            write!(
+                f,
+                "\n  {message}\n    needed by {} secret{}: {}",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            )?;
+        }
+        for failure in self.0.iter().filter(|f| !f.error.is_about_keys()) {
             write!(f, "\n  {}: {}", failure.name, failure.error)?;
         }
         Ok(())
