@@ -84,19 +84,21 @@ impl From<sealant::Error> for CliError {
     fn from(error: sealant::Error) -> Self {
         use sealant::Error;
         let hint = match &error {
-            Error::KeyMissing { .. } | Error::KeyEmpty { .. } => {
-                "set SEALANT_KEY (or SEALANT_KEY_FILE) or pass --key-file FILE; \
-                 `cargo sealant keygen` makes a key"
+            Error::KeyMissing { var } => format!(
+                "set {var} (or {var}_FILE) or pass --key-file FILE; `cargo sealant keygen` makes a key"
+            ),
+            Error::KeyEmpty { origin } => {
+                format!("put a key in {origin}; `cargo sealant keygen` makes one")
             }
-            Error::KeySourceConflict { .. } => "unset SEALANT_KEY or SEALANT_KEY_FILE",
-            Error::KeyFile { .. } => "check the path and its permissions",
+            Error::KeySourceConflict { var } => format!("unset {var} or {var}_FILE"),
+            Error::KeyFile { .. } => "check the path; a key file is a small regular file".to_owned(),
             Error::KeyMalformed { .. } | Error::KeyNotUnicode { .. } => {
-                "a key is `sealant-key-v1:` and 64 lowercase hex digits, as `cargo sealant keygen` prints it"
+                "a key is `sealant-key-v1:` and 64 lowercase hex digits, as `cargo sealant keygen` prints it".to_owned()
             }
-            Error::KidCollision { .. } => "remove one of the two keys",
-            Error::Name(_) => "use ASCII letters, digits, `_`, `-` or `.`, e.g. STRIPE_API_KEY",
-            Error::Rng => "retry; if it persists, the OS's entropy source is broken",
-            _ => "see the message above",
+            Error::KidCollision { .. } => "remove one of the two keys".to_owned(),
+            Error::Name(_) => "use ASCII letters, digits, `_`, `-` or `.`, e.g. STRIPE_API_KEY".to_owned(),
+            Error::Rng => "retry; if it persists, the OS's entropy source is broken".to_owned(),
+            _ => "see the message above".to_owned(),
         };
         Self::new(error.to_string(), hint)
     }

@@ -38,6 +38,22 @@ pub(crate) fn run(args: &KeygenArgs) -> Result<(), CliError> {
 /// Writes `contents` to a file that must not exist yet, readable by its
 /// owner only. On failure the partial file is removed.
 fn write_new_file(path: &Path, contents: &[u8]) -> Result<(), CliError> {
+    // `~/.config/sealant/` may not exist on a fresh machine: make what is
+    // missing, for the owner only.
+    let dir = crate::write::dir_of(path);
+    if !dir.exists() {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| {
+            CliError::io(
+                format!("cannot create the directory {}", dir.display()),
+                &e,
+                "check the path and its permissions",
+            )
+        })?;
+    }
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -24,6 +24,12 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
             (f, display_name(f), f.location(), kid, f.key_var())
         })
         .collect();
+    warn_duplicates(
+        &rows
+            .iter()
+            .map(|r| (r.1.as_str(), r.2.as_str()))
+            .collect::<Vec<_>>(),
+    );
     let mut out = io::stdout().lock();
     let written = if args.json {
         let secrets: Vec<_> = rows
@@ -46,4 +52,21 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
         })
     };
     written.map_err(|e| CliError::io("cannot write the list", &e, "check where stdout goes"))
+}
+
+/// Warns, on stderr, of each secret name held by more than one item: two
+/// crates linked into one binary would each register theirs, and a
+/// failure at startup could not say which one it means.
+fn warn_duplicates(rows: &[(&str, &str)]) {
+    let mut by_name: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (name, location) in rows {
+        by_name.entry(name).or_default().push(location);
+    }
+    for (name, places) in by_name.iter().filter(|(_, places)| places.len() > 1) {
+        eprintln!(
+            "warning: {} values are named {name}: {}",
+            places.len(),
+            places.join(", ")
+        );
+    }
 }

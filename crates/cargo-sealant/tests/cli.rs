@@ -218,12 +218,39 @@ fn seal_errors_have_a_message_and_a_hint_and_never_echo_the_secret() {
 
 #[test]
 fn a_closed_stdout_is_not_an_error() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-sealant"))
-        .arg("keygen")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    assert!(child.wait().unwrap().success());
+    for args in [&["keygen"][..], &["completions", "bash"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-sealant"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        assert!(
+            output.stderr.is_empty(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn keygen_out_creates_missing_directories_for_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config/sealant/prod.key");
+    let output = cargo_sealant(&["keygen", "--out", path.to_str().unwrap()], b"", |_| {});
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    for made in [dir.path().join("config"), dir.path().join("config/sealant")] {
+        let mode = std::fs::metadata(&made).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", made.display());
+    }
+    assert_eq!(Keyring::from_file(&path).unwrap().keys().len(), 1);
 }

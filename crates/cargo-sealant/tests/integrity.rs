@@ -318,8 +318,20 @@ fn the_env_argument_is_kept_past_doc_comments() {
         "{}",
         text(&list.stdout)
     );
-    // set seals with the item's variable, not SEALANT_KEY.
+    // set seals with the item's variable, not SEALANT_KEY, and says so
+    // when it is missing.
     let (other_file, _) = write_key(dir.path(), "other");
+    let out = run_with(
+        &["set", "PAY", "--file", s(&file)],
+        b"new",
+        &[("SEALANT_KEY_FILE", s(&other_file))],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("hint: set PAYMENTS_KEY (or PAYMENTS_KEY_FILE)"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = run_with(
         &["set", "PAY", "--file", s(&file)],
         b"new",
