@@ -100,6 +100,12 @@ fn load_tree_var(var: &str, files: &[PathBuf]) -> Result<Option<Keyring>, Error>
     let mut ring = match Keyring::from_env(var) {
         Ok(ring) => Some(ring),
         Err(Error::KeyMissing { .. }) => None,
+        // With --key-file given, the variables are only extra keys: an
+        // ambiguous pair of them is skipped, not fatal.
+        Err(error @ Error::KeySourceConflict { .. }) if !files.is_empty() => {
+            eprintln!("warning: {error}; using only the keys of --key-file");
+            None
+        }
         Err(error) => return Err(error),
     };
     for file in files {

@@ -584,6 +584,41 @@ fn json_on_every_exit_and_odd_files_do_not_block_the_tree() {
     }
 }
 
+// --key-file works whatever the variables hold.
+#[test]
+fn key_file_is_used_even_when_both_variables_are_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key_file, key) = write_key(dir.path(), "k");
+    tree(dir.path(), &key, 1);
+    let out = run_with(
+        &[
+            "check",
+            "--require-keys",
+            "--key-file",
+            s(&key_file),
+            s(dir.path()),
+        ],
+        b"",
+        &[("SEALANT_KEY", "x"), ("SEALANT_KEY_FILE", "/nonexistent")],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("2 opened"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("using only the keys of --key-file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 // 12. Names that would not compile are refused.
 #[test]
 fn set_refuses_names_that_collide() {
