@@ -164,7 +164,23 @@ pub(crate) fn shape_problem(found: &Found) -> Option<(String, String)> {
     };
     let name = display_name(found);
     if let Some(item) = &found.item {
-        if let Some(error) = &item.args_error {
+        // The macro's own checks of the arguments, so that check fails
+        // where the build would.
+        let invalid = item
+            .args_error
+            .clone()
+            .or_else(|| {
+                item.env
+                    .as_deref()
+                    .and_then(|env| sealant_syntax::check_key_var(env).err())
+            })
+            .or_else(|| {
+                item.name
+                    .as_deref()
+                    .and_then(|name| sealant_format::validate_name(name).err())
+                    .map(|e| format!("invalid secret name: {e}"))
+            });
+        if let Some(error) = invalid {
             return Some((
                 format!("invalid `#[secret]` arguments: {error}"),
                 "`#[secret]` takes `name = \"...\"` and `env = \"...\"`".to_owned(),

@@ -300,6 +300,36 @@ fn a_pasted_plaintext_fails_check_unshown_and_set_replaces_it() {
     assert_eq!(open_in(&file, "STRIPE", &key_file), "sk_live_real");
 }
 
+// check fails where the build would: the macro's argument checks.
+#[test]
+fn check_refuses_the_arguments_the_macro_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, key) = write_key(dir.path(), "k");
+    let blob = key.seal("A", b"a").unwrap();
+    for (args, expected) in [
+        (
+            "env = \"MY-KEY\"",
+            "`env` must name an environment variable",
+        ),
+        ("name = \"a b\"", "invalid secret name"),
+        ("key = \"K\"", "unknown argument"),
+    ] {
+        let file = dir.path().join("lib.rs");
+        std::fs::write(
+            &file,
+            format!("#[secret({args})]\nconst A: Sealed = \"{blob}\";\n"),
+        )
+        .unwrap();
+        let out = run_with(&["check", s(&file)], b"", &[]);
+        assert_eq!(out.status.code(), Some(1), "{args}");
+        assert!(
+            text(&out.stdout).contains(expected),
+            "{args}: {}",
+            text(&out.stdout)
+        );
+    }
+}
+
 // 5. The attribute reaches its item past doc comments with `;`, `{`, `}`.
 #[test]
 fn the_env_argument_is_kept_past_doc_comments() {

@@ -10,10 +10,6 @@ use syn::LitStr;
 
 use crate::parse::{Args, SecretItem, Value};
 
-/// The longest variable name `env = "..."` takes: a record stores its
-/// length in one byte.
-const MAX_KEY_VAR_LEN: usize = u8::MAX as usize;
-
 /// Why a blob was rejected, and where to point.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Rejection {
@@ -38,7 +34,8 @@ pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Vec<u8>> 
     let key_var = match &args.env {
         Some(lit) => {
             let var = lit.value();
-            check_var_name(&var).map_err(|message| syn::Error::new(lit.span(), message))?;
+            sealant_syntax::check_key_var(&var)
+                .map_err(|message| syn::Error::new(lit.span(), message))?;
             var
         }
         None => DEFAULT_KEY_VAR.to_owned(),
@@ -180,28 +177,6 @@ fn check_type(ty: &mut syn::Type) -> syn::Result<()> {
     Err(error)
 }
 
-/// Checks the name given in `env = "..."`.
-fn check_var_name(var: &str) -> Result<(), String> {
-    let mut chars = var.chars();
-    let valid = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if var.len() > MAX_KEY_VAR_LEN {
-        Err(format!(
-            "`env` names a variable of {} bytes; the limit is {MAX_KEY_VAR_LEN}",
-            var.len()
-        ))
-    } else if valid {
-        Ok(())
-    } else {
-        Err(format!(
-            "`env` must name an environment variable: ASCII letters, digits and `_`, \
-             not starting with a digit (the default is `{DEFAULT_KEY_VAR}`)"
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,16 +240,5 @@ mod tests {
             "{}",
             rejection.message
         );
-    }
-
-    #[test]
-    fn env_names_are_variable_names() {
-        assert!(check_var_name("PAYMENTS_KEY").is_ok());
-        assert!(check_var_name("_K1").is_ok());
-        assert!(check_var_name(&"K".repeat(MAX_KEY_VAR_LEN)).is_ok());
-        assert!(check_var_name(&"K".repeat(MAX_KEY_VAR_LEN + 1)).is_err());
-        for bad in ["", "1KEY", "MY-KEY", "KEY NAME", "KÉY"] {
-            assert!(check_var_name(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -59,6 +59,34 @@ impl std::fmt::Debug for Args {
     }
 }
 
+/// The longest variable name `env = "..."` takes: a record stores its
+/// length in one byte.
+pub const MAX_KEY_VAR_LEN: usize = u8::MAX as usize;
+
+/// Checks the variable that `env = "..."` names: an environment variable's
+/// name, short enough for a record.
+pub fn check_key_var(var: &str) -> Result<(), String> {
+    let default = sealant_format::record::DEFAULT_KEY_VAR;
+    let mut chars = var.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if var.len() > MAX_KEY_VAR_LEN {
+        Err(format!(
+            "`env` names a variable of {} bytes; the limit is {MAX_KEY_VAR_LEN}",
+            var.len()
+        ))
+    } else if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`env` must name an environment variable: ASCII letters, digits and `_`, \
+             not starting with a digit (the default is `{default}`)"
+        ))
+    }
+}
+
 /// Whether an attribute is `#[secret]`: `secret`, `sealant::secret` or
 /// `::sealant::secret`, with or without arguments.
 ///
@@ -93,6 +121,17 @@ mod tests {
         ] {
             let attrs = syn::parse::Parser::parse_str(syn::Attribute::parse_outer, text).unwrap();
             assert_eq!(is_secret_attr(&attrs[0]), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn env_names_are_variable_names() {
+        assert!(check_key_var("PAYMENTS_KEY").is_ok());
+        assert!(check_key_var("_K1").is_ok());
+        assert!(check_key_var(&"K".repeat(MAX_KEY_VAR_LEN)).is_ok());
+        assert!(check_key_var(&"K".repeat(MAX_KEY_VAR_LEN + 1)).is_err());
+        for bad in ["", "1KEY", "MY-KEY", "KEY NAME", "KÉY"] {
+            assert!(check_key_var(bad).is_err(), "{bad}");
         }
     }
 
