@@ -11,8 +11,15 @@ pub(crate) fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
         Ok(item) => item,
         Err(error) => {
             // The item stays as written, without the attribute, so that
-            // its uses compile: one mistake, one error.
+            // its uses compile: one mistake, one error. A `let` keeps its
+            // binding, with a value of the right type.
             let error = error.to_compile_error();
+            if let Ok(syn::Stmt::Local(mut local)) = syn::parse2::<syn::Stmt>(input.clone())
+                && let Some(init) = &mut local.init
+            {
+                *init.expr = syn::parse_quote!(::sealant::__private::INVALID);
+                return quote!(#local #error);
+            }
             return quote!(#input #error);
         }
     };

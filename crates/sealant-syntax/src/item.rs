@@ -53,6 +53,13 @@ impl SecretItem {
         if is_static {
             return syn::parse2(tokens).map(Self::Static);
         }
+        if let Ok(syn::Stmt::Local(local)) = syn::parse2::<syn::Stmt>(tokens.clone()) {
+            return Err(syn::Error::new_spanned(
+                local.let_token,
+                "`#[secret]` goes on a `const` or `static` item, not on a `let`; \
+                 a function can hold one: `const NAME: Sealed = \"sealant:v1:...\";`",
+            ));
+        }
         let item: syn::Item = syn::parse2(tokens)?;
         Err(syn::Error::new_spanned(item, ITEM_KINDS))
     }
@@ -200,6 +207,8 @@ mod tests {
         );
         let error = item("fn a() {}").unwrap_err().to_string();
         assert_eq!(error, ITEM_KINDS);
+        let error = item("let a: Sealed = \"x\";").unwrap_err().to_string();
+        assert!(error.contains("not on a `let`"), "{error}");
         let error = item("const KEY: Sealed;").unwrap_err().to_string();
         assert!(error.contains("needs its sealed blob as value"), "{error}");
     }
