@@ -32,8 +32,11 @@ pub enum Field {
     Kid,
     /// The nonce.
     Nonce,
-    /// The ciphertext with its authentication tag.
+    /// The ciphertext with its authentication tag (in a v2 blob, the
+    /// payload that holds it).
     Ciphertext,
+    /// The deployment environment (v2).
+    Env,
 }
 
 impl fmt::Display for Field {
@@ -43,6 +46,7 @@ impl fmt::Display for Field {
             Self::Kid => "kid",
             Self::Nonce => "nonce",
             Self::Ciphertext => "ciphertext",
+            Self::Env => "environment",
         })
     }
 }
@@ -96,6 +100,13 @@ pub enum BlobError {
         /// The number of hex digits it has.
         found: usize,
     },
+    /// The environment field of a v2 blob is not a valid environment name.
+    Env(crate::EnvError),
+    /// A v2 blob's payload is shorter than its fixed fields and a tag.
+    PayloadTooShort {
+        /// The number of hex digits it has.
+        found: usize,
+    },
 }
 
 impl fmt::Display for BlobError {
@@ -134,6 +145,12 @@ impl fmt::Display for BlobError {
                 f,
                 "the ciphertext field is {found} hex digits, shorter than its {}-digit authentication tag alone",
                 TAG_LEN * 2
+            ),
+            Self::Env(e) => write!(f, "invalid environment in the blob: {e}"),
+            Self::PayloadTooShort { found } => write!(
+                f,
+                "the payload is {found} hex digits; a v2 blob's payload has at least {}",
+                (crate::KID_LEN + crate::ENC_LEN + crate::V2_NONCE_LEN + TAG_LEN) * 2
             ),
         }
     }

@@ -40,8 +40,11 @@
 extern crate alloc;
 
 mod blob;
+mod blob_v2;
+mod env;
 mod hex;
 mod key;
+mod keys_v2;
 mod kid;
 mod name;
 #[doc(hidden)]
@@ -50,8 +53,17 @@ pub mod record;
 pub use crate::blob::{
     Blob, BlobError, Field, MAX_ASSOCIATED_DATA_LEN, associated_data, write_associated_data,
 };
+pub use crate::blob_v2::{
+    BLOB_V2_VERSION, BlobV2, ENC_LEN, EXPORT_LEN, HPKE_INFO, V2_NONCE_LEN, associated_data_v2,
+    exporter_context_v2, v2_prefix,
+};
+pub use crate::env::{EnvError, MAX_ENV_LEN, validate_env};
 pub use crate::hex::HexProblem;
 pub use crate::key::{KeyError, decode_key, encode_key, split_keys};
+pub use crate::keys_v2::{
+    PRIVATE_KEY_PREFIX, PUBLIC_KEY_PREFIX, X25519_LEN, decode_private_key, decode_public_key,
+    encode_private_key, encode_public_key,
+};
 pub use crate::kid::{Kid, KidError};
 pub use crate::name::{NameError, validate_name};
 

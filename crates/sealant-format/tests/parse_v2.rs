@@ -1,0 +1,191 @@
+//! The v2 blob, environment and key parsers: what they accept, and the
+//! exact error for each way a text can be wrong.
+
+use sealant_format::{
+    BlobError, BlobV2, EnvError, Field, HexProblem, KeyError, Kid, NameError, decode_private_key,
+    decode_public_key, encode_private_key, encode_public_key, validate_env,
+};
+
+/// kid ‖ enc ‖ nonce, then a bare tag: the shortest payload.
+fn payload(kid: &str, sealed: &str) -> String {
+    format!("{kid}{}{}{sealed}", "ab".repeat(32), "cd".repeat(16))
+}
+
+const TAG: &str = "00112233445566778899aabbccddeeff";
+
+#[test]
+fn parses_and_prints_canonically() {
+    let text = format!(
+        "sealant:v2:production/API_TOKEN/{}",
+        payload("3fa2c91e", TAG)
+    );
+    let blob = BlobV2::parse(&text).unwrap();
+    assert_eq!(blob.env(), "production");
+    assert_eq!(blob.name(), "API_TOKEN");
+    assert_eq!(blob.kid(), Kid::from_bytes([0x3f, 0xa2, 0xc9, 0x1e]));
+    assert_eq!(blob.enc(), &[0xab; 32]);
+    assert_eq!(blob.nonce(), &[0xcd; 16]);
+    assert_eq!(blob.sealed().len(), 16);
+    assert_eq!(blob.to_string(), text);
+    let prefix = b"sealant:v2:production/API_TOKEN/";
+    assert!(blob.associated_data().starts_with(prefix));
+    assert_eq!(blob.associated_data().len(), prefix.len() + 4 + 32 + 16);
+    assert_eq!(blob.exporter_context().len(), prefix.len() + 16);
+    // Names keep their dots.
+    let dotted = format!(
+        "sealant:v2:staging/db.password-2/{}",
+        payload("3fa2c91e", TAG)
+    );
+    assert_eq!(BlobV2::parse(&dotted).unwrap().name(), "db.password-2");
+}
+
+#[test]
+fn each_malformation_has_its_own_error() {
+    let good = payload("3fa2c91e", TAG);
+    let cases: Vec<(String, BlobError)> = vec![
+        ("hunter2".into(), BlobError::NotSealed),
+        (
+            format!("sealant:v1:production/A/{good}"),
+            BlobError::UnsupportedVersion { found: Some(1) },
+        ),
+        ("sealant:v2:".into(), BlobError::Env(EnvError::Empty)),
+        (
+            "sealant:v2:production".into(),
+            BlobError::Truncated {
+                missing: Field::Name,
+            },
+        ),
+        (
+            "sealant:v2:production/A".into(),
+            BlobError::Truncated {
+                missing: Field::Ciphertext,
+            },
+        ),
+        (
+            format!("sealant:v2:Production/A/{good}"),
+            BlobError::Env(EnvError::BadStart),
+        ),
+        (
+            format!("sealant:v2:prod:x/A/{good}"),
+            BlobError::Env(EnvError::BadChar { at: 4 }),
+        ),
+        (
+            format!("sealant:v2:production//{good}"),
+            BlobError::Name(NameError::Empty),
+        ),
+        (
+            format!("sealant:v2:production/A/{good}/x"),
+            BlobError::Hex {
+                field: Field::Ciphertext,
+                problem: HexProblem::NotHex { at: good.len() },
+            },
+        ),
+        (
+            format!("sealant:v2:production/A/{}", good.to_uppercase()),
+            BlobError::Hex {
+                field: Field::Ciphertext,
+                problem: HexProblem::Uppercase { at: 1 },
+            },
+        ),
+        (
+            format!("sealant:v2:production/A/{good}0"),
+            BlobError::Hex {
+                field: Field::Ciphertext,
+                problem: HexProblem::OddLength {
+                    len: good.len() + 1,
+                },
+            },
+        ),
+        (
+            format!("sealant:v2:production/A/{}", &good[..good.len() - 2]),
+            BlobError::PayloadTooShort {
+                found: good.len() - 2,
+            },
+        ),
+        (
+            format!("sealant:v2:production/A/{good} "),
+            BlobError::Whitespace {
+                at: "sealant:v2:production/A/".len() + good.len(),
+            },
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(BlobV2::parse(&text), Err(expected), "{text}");
+        // No message repeats the text it rejects.
+        let message = expected.to_string();
+        assert!(
+            !message.contains("hunter2") && !message.contains(&good[8..40]),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn environment_names_are_short_lowercase_words() {
+    for good in [
+        "production",
+        "staging",
+        "test",
+        "eu-west_2",
+        &"e".repeat(32),
+    ] {
+        assert_eq!(validate_env(good), Ok(()), "{good}");
+    }
+    assert_eq!(validate_env(""), Err(EnvError::Empty));
+    assert_eq!(
+        validate_env(&"e".repeat(33)),
+        Err(EnvError::TooLong { len: 33 })
+    );
+    for bad_start in ["Prod", "1st", "-x", "_x"] {
+        assert_eq!(
+            validate_env(bad_start),
+            Err(EnvError::BadStart),
+            "{bad_start}"
+        );
+    }
+    for (bad, at) in [
+        ("prod/x", 4),
+        ("prod:x", 4),
+        ("prod.x", 4),
+        ("proD", 3),
+        ("pröd", 2),
+    ] {
+        assert_eq!(validate_env(bad), Err(EnvError::BadChar { at }), "{bad}");
+    }
+}
+
+#[test]
+fn v2_keys_have_their_own_prefixes_and_round_trip() {
+    let bytes = [0x5a; 32];
+    let private = encode_private_key(&bytes);
+    let public = encode_public_key(&bytes);
+    assert_eq!(
+        *private,
+        format!("sealant-private-key-v2:{}", "5a".repeat(32))
+    );
+    assert_eq!(public, format!("sealant-public-key-v2:{}", "5a".repeat(32)));
+    let mut out = [0u8; 32];
+    decode_private_key(&private, &mut out).unwrap();
+    assert_eq!(out, bytes);
+    assert_eq!(decode_public_key(&public).unwrap(), bytes);
+    // Neither text is taken for the other, nor for a v1 key.
+    assert_eq!(decode_public_key(&private), Err(KeyError::MissingPrefix));
+    assert_eq!(
+        decode_private_key(&public, &mut out),
+        Err(KeyError::MissingPrefix)
+    );
+    let v1 = format!("sealant-key-v1:{}", "5a".repeat(32));
+    assert_eq!(
+        decode_private_key(&v1, &mut out),
+        Err(KeyError::MissingPrefix)
+    );
+    assert_eq!(decode_public_key(""), Err(KeyError::Empty));
+    assert_eq!(
+        decode_public_key(&format!("sealant-public-key-v2:{}", "5a".repeat(31))),
+        Err(KeyError::Length { found: 62 })
+    );
+    assert_eq!(
+        decode_public_key(&format!("sealant-public-key-v2:{}", "5A".repeat(32))),
+        Err(KeyError::Hex(HexProblem::Uppercase { at: 1 }))
+    );
+}
