@@ -131,6 +131,20 @@ pub enum Error {
     #[error("invalid secret name: {0}")]
     Name(#[from] NameError),
 
+    /// A deployment environment's name is invalid.
+    #[error("invalid environment name: {0}")]
+    Env(#[from] sealant_format::EnvError),
+
+    /// A public key cannot be sealed to: it is a low-order X25519 point,
+    /// which gives every sender the same shared secret.
+    #[error(
+        "the public key {kid} cannot be sealed to (it is not a valid X25519 public key); check Sealant.toml"
+    )]
+    RecipientRejected {
+        /// The key's id.
+        kid: Kid,
+    },
+
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed")]
     Rng,

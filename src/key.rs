@@ -5,7 +5,7 @@ use std::fmt;
 use aes_gcm::aead::{AeadInOut, Generate, KeyInit};
 use aes_gcm::{Aes256Gcm, Tag};
 
-type Nonce = aes_gcm::aead::Nonce<Aes256Gcm>;
+pub(crate) type Nonce = aes_gcm::aead::Nonce<Aes256Gcm>;
 use sealant_format::{Blob, KEY_LEN, Kid, NONCE_LEN, TAG_LEN};
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
@@ -16,6 +16,17 @@ use crate::{Error, Warning};
 /// Domain separation for key ids: a kid is the first four bytes of
 /// SHA-256(`KID_CONTEXT` || key).
 const KID_CONTEXT: &[u8] = b"sealant-kid-v1:";
+
+/// The first four bytes of SHA-256(`context` || `key`): a key id.
+pub(crate) fn kid_of(context: &[u8], key: &[u8]) -> Kid {
+    let digest = Sha256::new()
+        .chain_update(context)
+        .chain_update(key)
+        .finalize();
+    let mut kid = [0u8; sealant_format::KID_LEN];
+    kid.copy_from_slice(&digest[..sealant_format::KID_LEN]);
+    Kid::from_bytes(kid)
+}
 
 /// One AES-256-GCM key, ready to seal and open blobs.
 ///
@@ -47,18 +58,16 @@ impl Key {
     }
 
     fn from_bytes(bytes: Zeroizing<[u8; KEY_LEN]>) -> Self {
-        let digest = Sha256::new()
-            .chain_update(KID_CONTEXT)
-            .chain_update(&bytes[..])
-            .finalize();
-        let mut kid = [0u8; sealant_format::KID_LEN];
-        kid.copy_from_slice(&digest[..sealant_format::KID_LEN]);
+        let kid = kid_of(KID_CONTEXT, &bytes[..]);
+        Self::with_kid(bytes, kid)
+    }
+
+    /// A key whose kid is not its own: a v2 blob's key, derived for that
+    /// blob alone, reports errors under the kid of the public key the blob
+    /// was sealed to.
+    pub(crate) fn with_kid(bytes: Zeroizing<[u8; KEY_LEN]>, kid: Kid) -> Self {
         let cipher = Aes256Gcm::new_from_slice(&bytes[..]).expect("an AES-256 key is 32 bytes");
-        Self {
-            kid: Kid::from_bytes(kid),
-            cipher,
-            bytes,
-        }
+        Self { kid, cipher, bytes }
     }
 
     /// This key's id.
@@ -89,19 +98,30 @@ impl Key {
         nonce: &Nonce,
     ) -> Result<String, Error> {
         let aad = sealant_format::associated_data(name, self.kid);
+        let mut buffer = self.encrypt(aad.as_bytes(), nonce, plaintext);
+        let mut nonce_bytes = [0u8; NONCE_LEN];
+        nonce_bytes.copy_from_slice(nonce);
+        let blob = Blob::new(name, self.kid, nonce_bytes, std::mem::take(&mut *buffer))?;
+        Ok(blob.to_string())
+    }
+
+    /// Encrypts `plaintext`, and returns the ciphertext followed by its tag.
+    pub(crate) fn encrypt(
+        &self,
+        aad: &[u8],
+        nonce: &Nonce,
+        plaintext: &[u8],
+    ) -> Zeroizing<Vec<u8>> {
         let mut buffer = Zeroizing::new(Vec::with_capacity(plaintext.len() + TAG_LEN));
         buffer.extend_from_slice(plaintext);
         // The only error AES-GCM reports when sealing is a plaintext over
         // 64 GiB, which no secret is.
         let tag = self
             .cipher
-            .encrypt_inout_detached(nonce, aad.as_bytes(), buffer.as_mut_slice().into())
+            .encrypt_inout_detached(nonce, aad, buffer.as_mut_slice().into())
             .expect("a secret is far below AES-GCM's 64 GiB limit");
         buffer.extend_from_slice(&tag);
-        let mut nonce_bytes = [0u8; NONCE_LEN];
-        nonce_bytes.copy_from_slice(nonce);
-        let blob = Blob::new(name, self.kid, nonce_bytes, std::mem::take(&mut *buffer))?;
-        Ok(blob.to_string())
+        buffer
     }
 
     /// Opens the parts of a blob, whose associated data `aad` the caller

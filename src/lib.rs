@@ -68,6 +68,8 @@ mod key;
 mod sealed;
 mod source;
 mod startup;
+#[cfg(feature = "v2")]
+mod v2;
 
 #[doc(hidden)]
 pub mod private;
@@ -79,6 +81,8 @@ pub use crate::error::{Error, Failure, Warning};
 pub use crate::key::{Key, Keyring};
 pub use crate::sealed::Sealed;
 pub use crate::startup::{Report, all, unseal_all};
+#[cfg(feature = "v2")]
+pub use crate::v2::{Identity, Recipient, Sealer};
 pub use sealant_format::Kid;
 pub use sealant_macros::secret;
 pub use secrecy::{self, ExposeSecret, SecretString};

@@ -1,0 +1,501 @@
+//! Public-key (v2) sealing: a [`Recipient`] (public key, committed) seals,
+//! only its [`Identity`] (private key, held by a deployment) opens.
+//!
+//! The construction is RFC 9180 HPKE in base mode with DHKEM(X25519,
+//! HKDF-SHA256), HKDF-SHA256 and the export-only AEAD, through the `hpke`
+//! crate. A blob's AES-256-GCM key and nonce are exported from the HPKE
+//! context under a context that binds the secret's environment, name and a
+//! fresh random nonce; the AEAD's associated data binds the version,
+//! environment, name, kid, encapsulated key and nonce
+//! (`sealant_format::associated_data_v2`). One encapsulation may seal many
+//! blobs ([`Recipient::sealer`]): each still gets a key of its own.
+
+use std::convert::Infallible;
+use std::fmt;
+
+use hpke::aead::ExportOnlyAead;
+use hpke::kdf::HkdfSha256;
+use hpke::kem::X25519HkdfSha256;
+use hpke::{Deserializable as _, OpModeR, OpModeS, Serializable as _};
+use sealant_format::{
+    BlobV2, ENC_LEN, EXPORT_LEN, HPKE_INFO, KEY_LEN, KeyError, Kid, NONCE_LEN, V2_NONCE_LEN,
+    X25519_LEN,
+};
+use secrecy::SecretString;
+use zeroize::{Zeroize as _, Zeroizing};
+
+use crate::Error;
+use crate::key::{Key, Nonce, kid_of};
+
+type Kem = X25519HkdfSha256;
+type PrivateKey = <Kem as hpke::Kem>::PrivateKey;
+type SenderContext = hpke::aead::AeadCtxS<ExportOnlyAead, HkdfSha256, Kem>;
+
+/// Domain separation for v2 key ids: a kid is the first four bytes of
+/// SHA-256(`KID_CONTEXT_V2` || public key), apart from v1 kids.
+const KID_CONTEXT_V2: &[u8] = b"sealant-kid-v2:";
+
+/// A v2 public key: whoever holds it can seal a secret that only the
+/// matching [`Identity`] opens. It is not secret; Sealant.toml commits it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Recipient {
+    public: [u8; X25519_LEN],
+    kid: Kid,
+}
+
+impl Recipient {
+    /// Parses `sealant-public-key-v2:<64 lowercase hex digits>`.
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
+        Ok(Self::from_bytes(sealant_format::decode_public_key(text)?))
+    }
+
+    fn from_bytes(public: [u8; X25519_LEN]) -> Self {
+        Self {
+            kid: kid_of(KID_CONTEXT_V2, &public),
+            public,
+        }
+    }
+
+    /// This key's id, which every blob sealed to it names.
+    pub fn kid(&self) -> Kid {
+        self.kid
+    }
+
+    /// Seals `plaintext` as the secret `name` of environment `env`, with an
+    /// encapsulation of its own, and returns the blob's text.
+    pub fn seal(&self, env: &str, name: &str, plaintext: &[u8]) -> Result<String, Error> {
+        self.sealer(env)?.seal(name, plaintext)
+    }
+
+    /// One encapsulation to this key, for sealing many secrets of `env` in
+    /// one run: the receiver then does one key agreement for all of them.
+    /// The ephemeral private key lives only inside the call.
+    pub fn sealer(&self, env: &str) -> Result<Sealer, Error> {
+        let mut ikm = Zeroizing::new([0u8; X25519_LEN]);
+        getrandom::fill(&mut ikm[..]).map_err(|_| Error::Rng)?;
+        self.sealer_from_ikm(env, ikm)
+    }
+
+    /// An encapsulation whose ephemeral key pair is derived from `ikm`
+    /// (RFC 9180's DeriveKeyPair). Fresh random `ikm` outside the tests.
+    fn sealer_from_ikm(
+        &self,
+        env: &str,
+        ikm: Zeroizing<[u8; X25519_LEN]>,
+    ) -> Result<Sealer, Error> {
+        sealant_format::validate_env(env)?;
+        let public = <Kem as hpke::Kem>::PublicKey::from_bytes(&self.public)
+            .map_err(|_| Error::RecipientRejected { kid: self.kid })?;
+        let (encapped, context) = hpke::setup_sender_with_rng::<ExportOnlyAead, HkdfSha256, Kem>(
+            &OpModeS::Base,
+            &public,
+            HPKE_INFO,
+            &mut OneSeed(Some(ikm)),
+        )
+        .map_err(|_| Error::RecipientRejected { kid: self.kid })?;
+        let mut enc = [0u8; ENC_LEN];
+        enc.copy_from_slice(&encapped.to_bytes());
+        Ok(Sealer {
+            env: env.to_owned(),
+            kid: self.kid,
+            enc,
+            context,
+        })
+    }
+}
+
+impl fmt::Display for Recipient {
+    /// The public key's text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&sealant_format::encode_public_key(&self.public))
+    }
+}
+
+impl fmt::Debug for Recipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recipient")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An HPKE sender context for one environment of one [`Recipient`]: it
+/// seals any number of secrets under one encapsulated key.
+pub struct Sealer {
+    env: String,
+    kid: Kid,
+    enc: [u8; ENC_LEN],
+    context: SenderContext,
+}
+
+impl Sealer {
+    /// Seals `plaintext` as the secret `name`, with a fresh random nonce.
+    pub fn seal(&self, name: &str, plaintext: &[u8]) -> Result<String, Error> {
+        let mut nonce = [0u8; V2_NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|_| Error::Rng)?;
+        self.seal_with_nonce(name, plaintext, nonce)
+    }
+
+    /// Seals with a given nonce; a nonce is never used twice, so only
+    /// [`Sealer::seal`] and the test vectors call this.
+    fn seal_with_nonce(
+        &self,
+        name: &str,
+        plaintext: &[u8],
+        nonce: [u8; V2_NONCE_LEN],
+    ) -> Result<String, Error> {
+        sealant_format::validate_name(name)?;
+        let context = sealant_format::exporter_context_v2(&self.env, name, &nonce);
+        let (key, gcm_nonce) = blob_key(self.kid, |out| self.context.export(&context, out))?;
+        let aad = sealant_format::associated_data_v2(&self.env, name, self.kid, &self.enc, &nonce);
+        let mut sealed = key.encrypt(&aad, &gcm_nonce, plaintext);
+        let blob = BlobV2::new(
+            &self.env,
+            name,
+            self.kid,
+            self.enc,
+            nonce,
+            std::mem::take(&mut *sealed),
+        )?;
+        Ok(blob.to_string())
+    }
+}
+
+impl fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sealer")
+            .field("env", &self.env)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A v2 private key: it opens what was sealed to its [`Recipient`]. Its
+/// bytes are zeroized on drop; `Debug` shows the kid only.
+pub struct Identity {
+    private: PrivateKey,
+    /// The key as given, for its text: `hpke` holds it clamped.
+    bytes: Zeroizing<[u8; X25519_LEN]>,
+    recipient: Recipient,
+}
+
+impl Identity {
+    /// Makes a new key pair from the operating system's secure random
+    /// number generator.
+    pub fn generate() -> Result<Self, Error> {
+        let mut bytes = Zeroizing::new([0u8; X25519_LEN]);
+        getrandom::fill(&mut bytes[..]).map_err(|_| Error::Rng)?;
+        Ok(Self::from_bytes(bytes))
+    }
+
+    /// Parses `sealant-private-key-v2:<64 lowercase hex digits>`.
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
+        let mut bytes = Zeroizing::new([0u8; X25519_LEN]);
+        sealant_format::decode_private_key(text, &mut bytes)?;
+        Ok(Self::from_bytes(bytes))
+    }
+
+    fn from_bytes(bytes: Zeroizing<[u8; X25519_LEN]>) -> Self {
+        let private =
+            PrivateKey::from_bytes(&bytes[..]).expect("any 32 bytes are an X25519 private key");
+        let public = <Kem as hpke::Kem>::sk_to_pk(&private);
+        let mut public_bytes = [0u8; X25519_LEN];
+        public_bytes.copy_from_slice(&public.to_bytes());
+        Self {
+            private,
+            bytes,
+            recipient: Recipient::from_bytes(public_bytes),
+        }
+    }
+
+    /// The public key that seals to this identity.
+    pub fn recipient(&self) -> &Recipient {
+        &self.recipient
+    }
+
+    /// This key pair's id.
+    pub fn kid(&self) -> Kid {
+        self.recipient.kid
+    }
+
+    /// The private key's text, in memory that is zeroized when dropped.
+    /// Only `cargo sealant keygen` should print it.
+    pub fn expose_text(&self) -> Zeroizing<String> {
+        sealant_format::encode_private_key(&self.bytes)
+    }
+
+    /// Opens a v2 blob sealed to this identity.
+    pub fn open(&self, blob: &BlobV2<'_>) -> Result<SecretString, Error> {
+        if blob.kid() != self.kid() {
+            return Err(Error::KeyNotFound {
+                name: blob.name().to_owned(),
+                wanted: blob.kid(),
+                available: vec![self.kid()],
+                origin: "this private key".to_owned(),
+            });
+        }
+        let authentication = || Error::Authentication {
+            name: blob.name().to_owned(),
+            kid: blob.kid(),
+        };
+        let encapped = <Kem as hpke::Kem>::EncappedKey::from_bytes(blob.enc())
+            .map_err(|_| authentication())?;
+        let context = hpke::setup_receiver::<ExportOnlyAead, HkdfSha256, Kem>(
+            &OpModeR::Base,
+            &self.private,
+            &encapped,
+            HPKE_INFO,
+        )
+        .map_err(|_| authentication())?;
+        let (key, gcm_nonce) = blob_key(blob.kid(), |out| {
+            context.export(&blob.exporter_context(), out)
+        })?;
+        let mut gcm = [0u8; NONCE_LEN];
+        gcm.copy_from_slice(&gcm_nonce);
+        key.open(blob.name(), &blob.associated_data(), &gcm, blob.sealed())
+    }
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("kid", &self.kid())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A blob's AES-256-GCM key and nonce, from [`EXPORT_LEN`] bytes that
+/// `export` writes.
+fn blob_key(
+    kid: Kid,
+    export: impl FnOnce(&mut [u8]) -> Result<(), hpke::HpkeError>,
+) -> Result<(Key, Nonce), Error> {
+    let mut exported = Zeroizing::new([0u8; EXPORT_LEN]);
+    // The exporter refuses only lengths over 255 hash blocks.
+    export(&mut exported[..]).expect("44 bytes are far below HPKE's export limit");
+    let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+    bytes.copy_from_slice(&exported[..KEY_LEN]);
+    let nonce = Nonce::try_from(&exported[KEY_LEN..]).expect("the rest of the export is 12 bytes");
+    exported.zeroize();
+    Ok((Key::with_kid(bytes, kid), nonce))
+}
+
+/// The random source of one encapsulation: it hands out the 32 bytes of
+/// key material it was made with, once, for RFC 9180's DeriveKeyPair, and
+/// zeroizes them. `hpke` asks a random source for exactly that.
+struct OneSeed(Option<Zeroizing<[u8; X25519_LEN]>>);
+
+impl rand_core::TryRng for OneSeed {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        unreachable!("hpke asks for key material as bytes")
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        unreachable!("hpke asks for key material as bytes")
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        let seed = self
+            .0
+            .take()
+            .expect("one encapsulation asks for its key material once");
+        assert_eq!(dst.len(), X25519_LEN, "hpke asks for one X25519 seed");
+        dst.copy_from_slice(&seed[..]);
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for OneSeed {}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret as _;
+
+    use super::*;
+
+    fn hex32(text: &str) -> Zeroizing<[u8; 32]> {
+        let mut out = Zeroizing::new([0u8; 32]);
+        base16ct::lower::decode(text, &mut out[..]).unwrap();
+        out
+    }
+
+    fn hex16(text: &str) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        base16ct::lower::decode(text, &mut out).unwrap();
+        out
+    }
+
+    /// The vectors of docs/FORMAT.md, computed by docs/vectors_v2.py (an
+    /// RFC 9180 implementation of its own over Python's `cryptography`):
+    /// (private key, ephemeral ikm, [(env, name, nonce, plaintext, blob)]).
+    /// These keys are public test values; never seal with them.
+    #[allow(clippy::type_complexity)]
+    const VECTORS: &[(&str, &str, &str, &str, &[(&str, &str, &str, &[u8], &str)])] = &[
+        (
+            "sealant-private-key-v2:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+            "sealant-public-key-v2:8f40c5adb68f25624ae5b214ea767a6ec94d829d3d7b5e1ad1ba6f3e2138285f",
+            "86a51992",
+            "6465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f80818283",
+            &[(
+                "production",
+                "STRIPE_API_KEY",
+                "000102030405060708090a0b0c0d0e0f",
+                b"sk_live_123",
+                "sealant:v2:production/STRIPE_API_KEY/86a519927b277ed1e62b4014830ef9f725885f10dead81617147df73bbbc8ea5ab6d0e6e000102030405060708090a0b0c0d0e0f197e51f9aa2f0a049ee1395a3ea4a72eb881bfe1328bc748a8621c",
+            )],
+        ),
+        (
+            "sealant-private-key-v2:7777777777777777777777777777777777777777777777777777777777777777",
+            "sealant-public-key-v2:1cf579aba45a10ba1d1ef06d91fca2aa9ed0a1150515653155405d0b18cb9a67",
+            "deb11e18",
+            "0101010101010101010101010101010101010101010101010101010101010101",
+            &[(
+                "staging",
+                "db.password-2",
+                "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5",
+                b"",
+                "sealant:v2:staging/db.password-2/deb11e1841852320ff367495fa522c94cb83af391e4e89018392725bbf2098dd931bc424a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a56c5587753a0dc31e469d5d3e54bebd1a",
+            )],
+        ),
+        (
+            "sealant-private-key-v2:202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+            "sealant-public-key-v2:358072d6365880d1aeea329adf9121383851ed21a28e3b75e965d0d2cd166254",
+            "5410bab7",
+            "c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7",
+            &[
+                (
+                    "test",
+                    "UNICODE",
+                    "32333435363738393a3b3c3d3e3f4041",
+                    "ünïcødé ✓".as_bytes(),
+                    "sealant:v2:test/UNICODE/5410bab74833f7a7e0a5231a731d015505b21ef356acb639d21d5bb1a422b0c9d1263c0732333435363738393a3b3c3d3e3f40415210c02b4692022811891bb47291e8618e3f3f4b85ece6049f63ade687cfe2",
+                ),
+                (
+                    "test",
+                    "SECOND",
+                    "42434445464748494a4b4c4d4e4f5051",
+                    b"batch",
+                    "sealant:v2:test/SECOND/5410bab74833f7a7e0a5231a731d015505b21ef356acb639d21d5bb1a422b0c9d1263c0742434445464748494a4b4c4d4e4f50512c5f0fb002ac02c10d4fac8fc29c52224e6f08e089",
+                ),
+            ],
+        ),
+    ];
+
+    #[test]
+    fn reproduces_the_independent_vectors_byte_for_byte() {
+        for (private, public, kid, ikm, blobs) in VECTORS {
+            let identity = Identity::parse(private).unwrap();
+            assert_eq!(identity.recipient().to_string(), *public);
+            assert_eq!(identity.kid().to_string(), *kid);
+            assert_eq!(*identity.expose_text(), *private);
+            let recipient = Recipient::parse(public).unwrap();
+            assert_eq!(&recipient, identity.recipient());
+            let mut sealers = std::collections::BTreeMap::new();
+            for (env, name, nonce, plaintext, expected) in *blobs {
+                // The blobs of one vector share one encapsulation.
+                let sealer = sealers
+                    .entry(*env)
+                    .or_insert_with(|| recipient.sealer_from_ikm(env, hex32(ikm)).unwrap());
+                let blob = sealer
+                    .seal_with_nonce(name, plaintext, hex16(nonce))
+                    .unwrap();
+                assert_eq!(blob, *expected);
+                let parsed = BlobV2::parse(&blob).unwrap();
+                assert_eq!(parsed.to_string(), blob);
+                let opened = identity.open(&parsed).unwrap();
+                assert_eq!(opened.expose_secret().as_bytes(), *plaintext);
+            }
+        }
+    }
+
+    #[test]
+    fn round_trips_with_fresh_keys_and_refuses_what_was_moved() {
+        let identity = Identity::generate().unwrap();
+        let blob = identity
+            .recipient()
+            .seal("production", "API_TOKEN", b"tok_live")
+            .unwrap();
+        let parsed = BlobV2::parse(&blob).unwrap();
+        assert_eq!(identity.open(&parsed).unwrap().expose_secret(), "tok_live");
+
+        // Moved to another name or environment: the associated data and
+        // the exported key both change.
+        for moved in [
+            blob.replace("/API_TOKEN/", "/OTHER/"),
+            blob.replace(":production/", ":staging/"),
+        ] {
+            let moved = BlobV2::parse(&moved).unwrap();
+            assert!(
+                matches!(identity.open(&moved), Err(Error::Authentication { .. })),
+                "{moved:?}"
+            );
+        }
+        // Another identity does not hold the kid.
+        let other = Identity::generate().unwrap();
+        assert!(matches!(
+            other.open(&parsed),
+            Err(Error::KeyNotFound { .. })
+        ));
+        // A blob relabelled with the other identity's kid reaches the key
+        // agreement and fails there.
+        let relabelled = blob.replace(&identity.kid().to_string(), &other.kid().to_string());
+        let relabelled = BlobV2::parse(&relabelled).unwrap();
+        assert!(matches!(
+            other.open(&relabelled),
+            Err(Error::Authentication { .. })
+        ));
+    }
+
+    #[test]
+    fn a_batch_shares_one_encapsulation_and_never_one_key() {
+        let identity = Identity::generate().unwrap();
+        let sealer = identity.recipient().sealer("staging").unwrap();
+        let a = sealer.seal("A", b"same").unwrap();
+        let b = sealer.seal("B", b"same").unwrap();
+        let (a, b) = (BlobV2::parse(&a).unwrap(), BlobV2::parse(&b).unwrap());
+        assert_eq!(a.enc(), b.enc());
+        assert_ne!(a.nonce(), b.nonce());
+        assert_ne!(a.sealed(), b.sealed());
+        for blob in [&a, &b] {
+            assert_eq!(identity.open(blob).unwrap().expose_secret(), "same");
+        }
+        // Two sealers never share an encapsulation.
+        let again = identity.recipient().sealer("staging").unwrap();
+        let c = again.seal("A", b"same").unwrap();
+        let c = BlobV2::parse(&c).unwrap();
+        assert_ne!(a.enc(), c.enc());
+    }
+
+    #[test]
+    fn nothing_printed_shows_a_private_key() {
+        let identity = Identity::parse(VECTORS[0].0).unwrap();
+        let hex = &VECTORS[0].0["sealant-private-key-v2:".len()..];
+        let sealer = identity.recipient().sealer("production").unwrap();
+        for shown in [
+            format!("{identity:?}"),
+            format!("{:?}", identity.recipient()),
+            identity.recipient().to_string(),
+            format!("{sealer:?}"),
+        ] {
+            assert!(
+                !shown.contains(&hex[..16]) && !shown.contains(&hex[48..]),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_environments_and_names_are_refused_before_sealing() {
+        let identity = Identity::generate().unwrap();
+        for env in ["", "Production", "prod/x", "1st", &"e".repeat(33)] {
+            assert!(
+                matches!(identity.recipient().sealer(env), Err(Error::Env(_))),
+                "{env:?}"
+            );
+        }
+        let sealer = identity.recipient().sealer("test").unwrap();
+        assert!(matches!(sealer.seal("a/b", b"x"), Err(Error::Name(_))));
+    }
+}
