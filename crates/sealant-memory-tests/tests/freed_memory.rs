@@ -17,10 +17,35 @@ const KEY_BYTES: [u8; 32] = [
     26, 27, 28, 29, 30, 31,
 ];
 const ROUNDS: usize = 1000;
+/// A v2 private key: vector 2 of docs/FORMAT.md, public.
+#[cfg(feature = "v2")]
+const PRIVATE_HEX: &str = "7777777777777777777777777777777777777777777777777777777777777777";
+/// Its bytes, and the form X25519 clamps them to (which is what a
+/// library may hold).
+#[cfg(feature = "v2")]
+const PRIVATE_BYTES: [u8; 32] = [0x77; 32];
+#[cfg(feature = "v2")]
+const PRIVATE_CLAMPED: [u8; 32] = {
+    let mut clamped = [0x77; 32];
+    clamped[0] &= 248;
+    clamped[31] = (clamped[31] & 127) | 64;
+    clamped
+};
+
+#[cfg(not(feature = "v2"))]
+static NEEDLES: &[&[u8]] = &[PLAINTEXT.as_bytes(), KEY_HEX.as_bytes(), &KEY_BYTES];
+#[cfg(feature = "v2")]
+static NEEDLES: &[&[u8]] = &[
+    PLAINTEXT.as_bytes(),
+    KEY_HEX.as_bytes(),
+    &KEY_BYTES,
+    PRIVATE_HEX.as_bytes(),
+    &PRIVATE_BYTES,
+    &PRIVATE_CLAMPED,
+];
 
 #[global_allocator]
-static ALLOCATOR: ScanningAllocator =
-    ScanningAllocator::new(&[PLAINTEXT.as_bytes(), KEY_HEX.as_bytes(), &KEY_BYTES]);
+static ALLOCATOR: ScanningAllocator = ScanningAllocator::new(NEEDLES);
 
 /// Sealed with the key above; the plaintext is `PLAINTEXT`.
 #[secret]
@@ -55,11 +80,12 @@ fn main() -> ExitCode {
             }
         }
     }
+    let v2_unseals = v2_rounds(&mut used);
     let (hits, scanned) = ALLOCATOR.disarm();
-    assert_eq!(used, 2 * ROUNDS * PLAINTEXT.len());
+    assert_eq!(used, (2 * ROUNDS + v2_unseals) * PLAINTEXT.len());
     println!(
-        "freed memory: {scanned} freed blocks scanned after {} unseals, {hits} held plaintext or key",
-        2 * ROUNDS
+        "freed memory: {scanned} freed blocks scanned after {} unseals ({v2_unseals} of v2 blobs), {hits} held plaintext or key",
+        2 * ROUNDS + v2_unseals
     );
     if hits == 0 {
         println!("test result: ok. 1 passed; 0 failed");
@@ -68,4 +94,33 @@ fn main() -> ExitCode {
         eprintln!("test result: FAILED. {hits} freed blocks held plaintext or key material");
         ExitCode::FAILURE
     }
+}
+
+/// Seals and opens v2 blobs with a private key parsed each round, as a
+/// process that loads its identity and opens its secrets does; returns how
+/// many it opened.
+#[cfg(feature = "v2")]
+fn v2_rounds(used: &mut usize) -> usize {
+    const V2_ROUNDS: usize = 200;
+    // Built in place at its exact length: `format!` may grow its buffer,
+    // and SecretString shrinks spare capacity, each freeing a copy.
+    let mut text = String::with_capacity("sealant-private-key-v2:".len() + PRIVATE_HEX.len());
+    text.push_str("sealant-private-key-v2:");
+    text.push_str(PRIVATE_HEX);
+    let text = sealant::secrecy::SecretString::from(text);
+    for _ in 0..V2_ROUNDS {
+        let identity = sealant::Identity::parse(text.expose_secret()).unwrap();
+        let blob = identity
+            .recipient()
+            .seal("production", "MEMCHECK", PLAINTEXT.as_bytes())
+            .unwrap();
+        let blob = sealant_format::BlobV2::parse(&blob).unwrap();
+        *used += identity.open(&blob).unwrap().expose_secret().len();
+    }
+    V2_ROUNDS
+}
+
+#[cfg(not(feature = "v2"))]
+fn v2_rounds(_: &mut usize) -> usize {
+    0
 }
