@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the blob and key parsers for a bounded time each, on the stable
+# Fuzzes the blob (v1 and v2) and key parsers for a bounded time each, on the stable
 # toolchain, and grows the corpus under fuzz/corpus (which the normal test
 # suite replays: crates/sealant-format/tests/corpus.rs).
 #
@@ -15,6 +15,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-300}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-for target in blob key; do
+for target in blob blob_v2 key; do
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds" 2>&1 | grep -E '^#[0-9]+.*DONE|^Done|SUMMARY' || true
 done

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use sealant_format::{Blob, decode_key, encode_key};
+use sealant_format::{Blob, BlobV2, decode_key, encode_key};
 
 fn inputs(target: &str) -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,6 +32,21 @@ fn blob_corpus() {
         }
     }
     assert!(accepted >= 2, "the seeds with valid blobs are gone");
+}
+
+#[test]
+fn blob_v2_corpus() {
+    let mut accepted = 0;
+    for input in inputs("blob_v2") {
+        let Ok(text) = std::str::from_utf8(&input) else {
+            continue;
+        };
+        if let Ok(blob) = BlobV2::parse(text) {
+            assert_eq!(blob.to_string(), text);
+            accepted += 1;
+        }
+    }
+    assert!(accepted >= 2, "the seeds with valid v2 blobs are gone");
 }
 
 #[test]
