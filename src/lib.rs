@@ -82,7 +82,7 @@ pub use crate::key::{Key, Keyring};
 pub use crate::sealed::Sealed;
 pub use crate::startup::{Report, all, unseal_all};
 #[cfg(feature = "v2")]
-pub use crate::v2::{Identity, Recipient, Sealer};
+pub use crate::v2::{Identity, Receiver, Recipient, Sealer};
 pub use sealant_format::Kid;
 pub use sealant_macros::secret;
 pub use secrecy::{self, ExposeSecret, SecretString};

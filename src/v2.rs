@@ -30,6 +30,7 @@ use crate::key::{Key, Nonce, kid_of};
 type Kem = X25519HkdfSha256;
 type PrivateKey = <Kem as hpke::Kem>::PrivateKey;
 type SenderContext = hpke::aead::AeadCtxS<ExportOnlyAead, HkdfSha256, Kem>;
+type ReceiverContext = hpke::aead::AeadCtxR<ExportOnlyAead, HkdfSha256, Kem>;
 
 /// Domain separation for v2 key ids: a kid is the first four bytes of
 /// SHA-256(`KID_CONTEXT_V2` || public key), apart from v1 kids.
@@ -225,7 +226,17 @@ impl Identity {
     }
 
     /// Opens a v2 blob sealed to this identity.
+    ///
+    /// This does the key agreement for the blob's encapsulated key; to open
+    /// many blobs that share one, make a [`Receiver`] once.
     pub fn open(&self, blob: &BlobV2<'_>) -> Result<SecretString, Error> {
+        self.receiver_for(blob)?.open(blob)
+    }
+
+    /// The receiving end of the encapsulation `blob` names: one key
+    /// agreement, after which every blob of that encapsulation opens with
+    /// an export and an AES-GCM decryption only.
+    pub fn receiver_for(&self, blob: &BlobV2<'_>) -> Result<Receiver, Error> {
         if blob.kid() != self.kid() {
             return Err(Error::KeyNotFound {
                 name: blob.name().to_owned(),
@@ -247,12 +258,49 @@ impl Identity {
             HPKE_INFO,
         )
         .map_err(|_| authentication())?;
+        Ok(Receiver {
+            kid: blob.kid(),
+            enc: *blob.enc(),
+            context,
+        })
+    }
+}
+
+/// An HPKE receiver context: the key agreement for one encapsulated key of
+/// one [`Identity`], done. It opens every blob sealed under that
+/// encapsulation. It holds secret key material, zeroized on drop; `Debug`
+/// shows the kid only.
+pub struct Receiver {
+    kid: Kid,
+    enc: [u8; ENC_LEN],
+    context: ReceiverContext,
+}
+
+impl Receiver {
+    /// Opens a blob of this receiver's encapsulation.
+    pub fn open(&self, blob: &BlobV2<'_>) -> Result<SecretString, Error> {
+        if blob.kid() != self.kid || blob.enc() != &self.enc {
+            // A blob of another encapsulation: its own key agreement would
+            // be needed. Say so as the wrong key, never open it here.
+            return Err(Error::Authentication {
+                name: blob.name().to_owned(),
+                kid: blob.kid(),
+            });
+        }
         let (key, gcm_nonce) = blob_key(blob.kid(), |out| {
-            context.export(&blob.exporter_context(), out)
+            self.context.export(&blob.exporter_context(), out)
         })?;
         let mut gcm = [0u8; NONCE_LEN];
         gcm.copy_from_slice(&gcm_nonce);
         key.open(blob.name(), &blob.associated_data(), &gcm, blob.sealed())
+    }
+}
+
+impl fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -466,6 +514,38 @@ mod tests {
         let c = again.seal("A", b"same").unwrap();
         let c = BlobV2::parse(&c).unwrap();
         assert_ne!(a.enc(), c.enc());
+    }
+
+    #[test]
+    fn one_receiver_opens_a_whole_batch_and_nothing_else() {
+        let identity = Identity::generate().unwrap();
+        let sealer = identity.recipient().sealer("production").unwrap();
+        let texts: Vec<String> = (0..5)
+            .map(|i| {
+                sealer
+                    .seal(&format!("S{i}"), format!("v{i}").as_bytes())
+                    .unwrap()
+            })
+            .collect();
+        let blobs: Vec<BlobV2<'_>> = texts.iter().map(|t| BlobV2::parse(t).unwrap()).collect();
+        let receiver = identity.receiver_for(&blobs[0]).unwrap();
+        for (i, blob) in blobs.iter().enumerate() {
+            assert_eq!(
+                receiver.open(blob).unwrap().expose_secret(),
+                format!("v{i}")
+            );
+        }
+        // A blob of another encapsulation is refused, not opened.
+        let other = identity
+            .recipient()
+            .seal("production", "S0", b"v0")
+            .unwrap();
+        let other = BlobV2::parse(&other).unwrap();
+        assert!(matches!(
+            receiver.open(&other),
+            Err(Error::Authentication { .. })
+        ));
+        assert!(!format!("{receiver:?}").contains("context"));
     }
 
     #[test]
