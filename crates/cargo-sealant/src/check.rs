@@ -78,11 +78,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
                 json!({"key_var": var, "error": error, "hint": hint, "secrets": names})
             })
             .collect();
-        let skipped: Vec<_> = tree
-            .skipped
-            .iter()
-            .map(|s| json!({"path": s.path.display().to_string(), "reason": s.reason}))
-            .collect();
+        let skipped = tree.skipped_json();
         let report = json!({
             "files": tree.files.len(),
             "secrets": secrets,

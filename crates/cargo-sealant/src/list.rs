@@ -38,11 +38,7 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
                 json!({"name": name, "file": f.file.display().to_string(), "line": f.line, "kid": kid, "key_var": var})
             })
             .collect();
-        let skipped: Vec<_> = tree
-            .skipped
-            .iter()
-            .map(|s| json!({"path": s.path.display().to_string(), "reason": s.reason}))
-            .collect();
+        let skipped = tree.skipped_json();
         writeln!(out, "{:#}", json!({"secrets": secrets, "skipped": skipped}))
     } else {
         let width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);

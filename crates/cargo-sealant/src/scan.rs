@@ -151,6 +151,14 @@ impl Tree {
         self.files.iter().flat_map(|file| &file.found)
     }
 
+    /// What was skipped, for a `--json` report.
+    pub(crate) fn skipped_json(&self) -> serde_json::Value {
+        self.skipped
+            .iter()
+            .map(|s| serde_json::json!({"path": s.path.display().to_string(), "reason": s.reason}))
+            .collect()
+    }
+
     /// Prints what was skipped on stderr, one line each, but build output.
     pub(crate) fn report_skipped(&self) {
         for skipped in self.skipped.iter().filter(|s| !s.build_output) {

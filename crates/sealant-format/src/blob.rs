@@ -225,21 +225,7 @@ impl<'a> Blob<'a> {
     /// The text must be exactly one blob: no surrounding whitespace, lowercase
     /// hex, nothing after the ciphertext.
     pub fn parse(text: &'a str) -> Result<Self, BlobError> {
-        if let Some(at) = text.chars().position(char::is_whitespace) {
-            // A blob with spaces around it is still recognisably a blob;
-            // report the whitespace rather than "not a blob".
-            return Err(if text.trim_start().starts_with(BLOB_PREFIX) {
-                BlobError::Whitespace { at }
-            } else {
-                BlobError::NotSealed
-            });
-        }
-        let rest = text.strip_prefix(BLOB_PREFIX).ok_or(BlobError::NotSealed)?;
-        let (version, rest) = rest.split_once(':').unwrap_or((rest, ""));
-        if version != BLOB_VERSION {
-            let found = version.strip_prefix('v').and_then(|n| n.parse().ok());
-            return Err(BlobError::UnsupportedVersion { found });
-        }
+        let rest = after_version(text, BLOB_VERSION)?;
         if text.len() == BLOB_PREFIX.len() + BLOB_VERSION.len() {
             return Err(BlobError::Truncated {
                 missing: Field::Name,
@@ -259,27 +245,14 @@ impl<'a> Blob<'a> {
         validate_name(name).map_err(BlobError::Name)?;
         let kid = Kid::from_bytes(decode_fixed::<KID_LEN>(Field::Kid, kid)?);
         let nonce = decode_fixed::<NONCE_LEN>(Field::Nonce, nonce)?;
-        let hex_error = |problem| BlobError::Hex {
-            field: Field::Ciphertext,
-            problem,
-        };
-        hex::check_digits(sealed).map_err(hex_error)?;
-        if sealed.len() % 2 == 1 {
-            return Err(hex_error(HexProblem::OddLength { len: sealed.len() }));
-        }
-        if sealed.len() < TAG_LEN * 2 {
-            return Err(BlobError::CiphertextTooShort {
-                found: sealed.len(),
-            });
-        }
-        let mut bytes = alloc::vec![0u8; sealed.len() / 2];
-        hex::decode_into(sealed, &mut bytes)
-            .expect("the digits were checked and their number is even");
+        let sealed = decode_ciphertext(sealed, TAG_LEN, |found| BlobError::CiphertextTooShort {
+            found,
+        })?;
         Ok(Self {
             name,
             kid,
             nonce,
-            sealed: bytes,
+            sealed,
         })
     }
 
@@ -308,6 +281,51 @@ impl<'a> Blob<'a> {
     pub fn associated_data(&self) -> String {
         associated_data(self.name, self.kid)
     }
+}
+
+/// Checks a blob's whitespace, prefix and version, and returns the text
+/// after `sealant:<version>:`. Both versions' parsers start here.
+pub(crate) fn after_version<'a>(text: &'a str, version: &str) -> Result<&'a str, BlobError> {
+    if let Some(at) = text.chars().position(char::is_whitespace) {
+        // A blob with spaces around it is still recognisably a blob;
+        // report the whitespace rather than "not a blob".
+        return Err(if text.trim_start().starts_with(BLOB_PREFIX) {
+            BlobError::Whitespace { at }
+        } else {
+            BlobError::NotSealed
+        });
+    }
+    let rest = text.strip_prefix(BLOB_PREFIX).ok_or(BlobError::NotSealed)?;
+    let (found, rest) = rest.split_once(':').unwrap_or((rest, ""));
+    if found != version {
+        let found = found.strip_prefix('v').and_then(|n| n.parse().ok());
+        return Err(BlobError::UnsupportedVersion { found });
+    }
+    Ok(rest)
+}
+
+/// Decodes the variable-length hex field at the end of a blob (v1's
+/// ciphertext, v2's payload), which must hold at least `min_bytes`;
+/// `too_short` says so with the number of digits found.
+pub(crate) fn decode_ciphertext(
+    text: &str,
+    min_bytes: usize,
+    too_short: impl FnOnce(usize) -> BlobError,
+) -> Result<Vec<u8>, BlobError> {
+    let hex_error = |problem| BlobError::Hex {
+        field: Field::Ciphertext,
+        problem,
+    };
+    hex::check_digits(text).map_err(hex_error)?;
+    if text.len() % 2 == 1 {
+        return Err(hex_error(HexProblem::OddLength { len: text.len() }));
+    }
+    if text.len() < min_bytes * 2 {
+        return Err(too_short(text.len()));
+    }
+    let mut bytes = alloc::vec![0u8; text.len() / 2];
+    hex::decode_into(text, &mut bytes).expect("the digits were checked and their number is even");
+    Ok(bytes)
 }
 
 fn decode_fixed<const N: usize>(field: Field, text: &str) -> Result<[u8; N], BlobError> {

@@ -15,7 +15,6 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::env::validate_env;
-use crate::hex::{self, HexProblem};
 use crate::name::validate_name;
 use crate::{BLOB_PREFIX, BlobError, Field, KID_LEN, Kid, TAG_LEN};
 
@@ -116,19 +115,7 @@ impl<'a> BlobV2<'a> {
     /// Parses the canonical text of a v2 blob: exactly one blob, lowercase
     /// hex, nothing around it.
     pub fn parse(text: &'a str) -> Result<Self, BlobError> {
-        if let Some(at) = text.chars().position(char::is_whitespace) {
-            return Err(if text.trim_start().starts_with(BLOB_PREFIX) {
-                BlobError::Whitespace { at }
-            } else {
-                BlobError::NotSealed
-            });
-        }
-        let rest = text.strip_prefix(BLOB_PREFIX).ok_or(BlobError::NotSealed)?;
-        let (version, rest) = rest.split_once(':').unwrap_or((rest, ""));
-        if version != BLOB_V2_VERSION {
-            let found = version.strip_prefix('v').and_then(|n| n.parse().ok());
-            return Err(BlobError::UnsupportedVersion { found });
-        }
+        let rest = crate::blob::after_version(text, BLOB_V2_VERSION)?;
         let mut fields = rest.splitn(3, '/');
         let env = fields.next().unwrap_or_default();
         validate_env(env).map_err(BlobError::Env)?;
@@ -139,22 +126,9 @@ impl<'a> BlobV2<'a> {
         let payload = fields.next().ok_or(BlobError::Truncated {
             missing: Field::Ciphertext,
         })?;
-        let hex_error = |problem| BlobError::Hex {
-            field: Field::Ciphertext,
-            problem,
-        };
-        hex::check_digits(payload).map_err(hex_error)?;
-        if payload.len() % 2 == 1 {
-            return Err(hex_error(HexProblem::OddLength { len: payload.len() }));
-        }
-        if payload.len() < (HEADER_LEN + TAG_LEN) * 2 {
-            return Err(BlobError::PayloadTooShort {
-                found: payload.len(),
-            });
-        }
-        let mut bytes = alloc::vec![0u8; payload.len() / 2];
-        hex::decode_into(payload, &mut bytes)
-            .expect("the digits were checked and their number is even");
+        let mut bytes = crate::blob::decode_ciphertext(payload, HEADER_LEN + TAG_LEN, |found| {
+            BlobError::PayloadTooShort { found }
+        })?;
         let sealed = bytes.split_off(HEADER_LEN);
         let (kid, rest) = bytes.split_at(KID_LEN);
         let (enc, nonce) = rest.split_at(ENC_LEN);
