@@ -180,6 +180,9 @@ impl fmt::Debug for Key {
 pub struct Keyring {
     origin: String,
     keys: Vec<Key>,
+    /// v2 private keys, which open v2 blobs.
+    #[cfg(feature = "v2")]
+    identities: Vec<crate::Identity>,
     warnings: Vec<Warning>,
 }
 
@@ -191,33 +194,91 @@ impl Keyring {
     /// appears in errors. The same key given twice is kept once; two
     /// different keys with the same kid are an error.
     pub fn parse(origin: impl Into<String>, text: &str) -> Result<Self, Error> {
-        let origin = origin.into();
-        let mut keys: Vec<Key> = Vec::new();
+        let mut ring = Self {
+            origin: origin.into(),
+            keys: Vec::new(),
+            #[cfg(feature = "v2")]
+            identities: Vec::new(),
+            warnings: Vec::new(),
+        };
         for (index, piece) in sealant_format::split_keys(text).enumerate() {
-            let key = Key::parse(piece).map_err(|reason| Error::KeyMalformed {
-                origin: origin.clone(),
+            let malformed = |reason| Error::KeyMalformed {
+                origin: ring.origin.clone(),
                 position: index + 1,
                 reason,
-            })?;
-            match keys.iter().find(|known| known.kid == key.kid) {
-                Some(known) if known.bytes == key.bytes => {}
-                Some(_) => {
-                    return Err(Error::KidCollision {
-                        origin,
-                        kid: key.kid,
-                    });
-                }
-                None => keys.push(key),
+            };
+            if piece.starts_with(sealant_format::PUBLIC_KEY_PREFIX) {
+                return Err(malformed(sealant_format::KeyError::PublicKey));
             }
+            if piece.starts_with(sealant_format::PRIVATE_KEY_PREFIX) {
+                #[cfg(feature = "v2")]
+                {
+                    let identity = crate::Identity::parse(piece).map_err(malformed)?;
+                    ring.add_identity(identity, None)?;
+                    continue;
+                }
+                #[cfg(not(feature = "v2"))]
+                return Err(malformed(sealant_format::KeyError::NeedsV2));
+            }
+            let key = Key::parse(piece).map_err(malformed)?;
+            ring.add_key(key, None)?;
         }
-        if keys.is_empty() {
-            return Err(Error::KeyEmpty { origin });
+        if ring.kids().is_empty() {
+            return Err(Error::KeyEmpty {
+                origin: ring.origin,
+            });
         }
-        Ok(Self {
-            origin,
-            keys,
-            warnings: Vec::new(),
-        })
+        Ok(ring)
+    }
+
+    /// Adds a key the ring does not hold yet; the same key again is kept
+    /// once, another key of the same kid is an error. `other` names where
+    /// the key came from, when not from this ring's origin.
+    fn add_key(&mut self, key: Key, other: Option<&str>) -> Result<(), Error> {
+        match self.get(key.kid) {
+            Some(known) if known.bytes == key.bytes => Ok(()),
+            None if !self.kids().contains(&key.kid) => {
+                self.keys.push(key);
+                Ok(())
+            }
+            _ => Err(self.collision(key.kid, other)),
+        }
+    }
+
+    /// As [`Keyring::add_key`], for a v2 private key.
+    #[cfg(feature = "v2")]
+    fn add_identity(
+        &mut self,
+        identity: crate::Identity,
+        other: Option<&str>,
+    ) -> Result<(), Error> {
+        let known = self.identities.iter().find(|i| i.kid() == identity.kid());
+        match known {
+            Some(known) if known.recipient() == identity.recipient() => Ok(()),
+            None if !self.kids().contains(&identity.kid()) => {
+                self.identities.push(identity);
+                Ok(())
+            }
+            _ => Err(self.collision(identity.kid(), other)),
+        }
+    }
+
+    fn collision(&self, kid: Kid, other: Option<&str>) -> Error {
+        Error::KidCollision {
+            origin: match other {
+                Some(other) => format!("{} and {other}", self.origin),
+                None => self.origin.clone(),
+            },
+            kid,
+        }
+    }
+
+    /// The kids of every key the ring holds, v1 and v2.
+    pub fn kids(&self) -> Vec<Kid> {
+        let kids = self.keys.iter().map(Key::kid);
+        #[cfg(feature = "v2")]
+        let kids = kids.chain(self.identities.iter().map(crate::Identity::kid));
+        kids.collect()
     }
 
     /// Loads the keys from the environment variable `var`, or from the file
@@ -239,16 +300,11 @@ impl Keyring {
     /// tool that opens blobs with keys from several sources.
     pub fn extend(&mut self, other: Keyring) -> Result<(), Error> {
         for key in other.keys {
-            match self.get(key.kid) {
-                Some(known) if known.bytes == key.bytes => {}
-                Some(_) => {
-                    return Err(Error::KidCollision {
-                        origin: format!("{} and {}", self.origin, other.origin),
-                        kid: key.kid,
-                    });
-                }
-                None => self.keys.push(key),
-            }
+            self.add_key(key, Some(&other.origin))?;
+        }
+        #[cfg(feature = "v2")]
+        for identity in other.identities {
+            self.add_identity(identity, Some(&other.origin))?;
         }
         self.origin = format!("{} and {}", self.origin, other.origin);
         self.warnings.extend(other.warnings);
@@ -260,10 +316,32 @@ impl Keyring {
         &self.origin
     }
 
-    /// The loaded keys, in the order they were given. The first one is the
-    /// one `cargo sealant seal` uses.
+    /// The loaded v1 keys, in the order they were given. The first one is
+    /// the one `cargo sealant seal` uses.
     pub fn keys(&self) -> &[Key] {
         &self.keys
+    }
+
+    /// The loaded v2 private keys, in the order they were given.
+    #[cfg(feature = "v2")]
+    pub fn identities(&self) -> &[crate::Identity] {
+        &self.identities
+    }
+
+    /// Opens a parsed v2 blob with the private key its kid names.
+    #[cfg(feature = "v2")]
+    pub fn open_v2(&self, blob: &sealant_format::BlobV2<'_>) -> Result<SecretString, Error> {
+        let identity = self
+            .identities
+            .iter()
+            .find(|identity| identity.kid() == blob.kid())
+            .ok_or_else(|| Error::KeyNotFound {
+                name: blob.name().to_owned(),
+                wanted: blob.kid(),
+                available: self.kids(),
+                origin: self.origin.clone(),
+            })?;
+        identity.open(blob)
     }
 
     /// What was risky, though not wrong, about where the keys came from:
@@ -304,7 +382,7 @@ impl Keyring {
         let key = self.get(kid).ok_or_else(|| Error::KeyNotFound {
             name: name.to_owned(),
             wanted: kid,
-            available: self.keys.iter().map(Key::kid).collect(),
+            available: self.kids(),
             origin: self.origin.clone(),
         })?;
         key.open(name, aad, nonce, sealed)
@@ -315,7 +393,7 @@ impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Keyring")
             .field("origin", &self.origin)
-            .field("kids", &self.keys.iter().map(Key::kid).collect::<Vec<_>>())
+            .field("kids", &self.kids())
             .finish()
     }
 }
@@ -324,6 +402,27 @@ impl fmt::Debug for Keyring {
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;
+
+    /// Without the `v2` feature, a v2 private key in a list says which
+    /// feature it needs; with it, it loads. Both builds run in CI.
+    #[test]
+    fn a_v2_private_key_needs_the_v2_feature() {
+        let text = format!("sealant-private-key-v2:{}", "77".repeat(32));
+        let result = Keyring::parse("SEALANT_KEY", &text);
+        #[cfg(not(feature = "v2"))]
+        assert!(
+            matches!(
+                result,
+                Err(Error::KeyMalformed {
+                    reason: sealant_format::KeyError::NeedsV2,
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+        #[cfg(feature = "v2")]
+        assert_eq!(result.unwrap().identities().len(), 1);
+    }
 
     /// The vectors of docs/FORMAT.md, computed by docs/vectors.py with
     /// Python's hashlib and the `cryptography` package's AES-GCM: an

@@ -26,6 +26,20 @@ pub(crate) fn load_var(var: &str, key_file: Option<&Path>) -> Result<Keyring, Cl
     Ok(keyring)
 }
 
+/// The key that seals v1 blobs: the ring's first v1 key. A ring may hold
+/// v2 private keys only, which open but do not seal v1 blobs.
+pub(crate) fn sealing_key(ring: &Keyring) -> Result<&sealant::Key, CliError> {
+    ring.keys().first().ok_or_else(|| {
+        CliError::new(
+            format!(
+                "{} holds no v1 key (`sealant-key-v1:`), only v2 private keys",
+                ring.origin()
+            ),
+            "seal v1 blobs with a v1 key; `cargo sealant keygen` makes one",
+        )
+    })
+}
+
 /// Prints a keyring's warnings on stderr.
 fn warn(keyring: &Keyring) {
     for warning in keyring.warnings() {

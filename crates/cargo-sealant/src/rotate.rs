@@ -26,7 +26,7 @@ struct Rewrite {
 
 pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
     let new_ring = Keyring::from_file(&args.to)?;
-    let new_key = &new_ring.keys()[0];
+    let new_key = crate::keys::sealing_key(&new_ring)?;
     let only_kid: Option<Kid> = match &args.only_kid {
         Some(text) => Some(text.parse().map_err(|e| {
             CliError::usage(

@@ -12,7 +12,7 @@ pub(crate) fn run(args: &SealArgs) -> Result<(), CliError> {
     // Check the name and the key before asking for the secret.
     sealant_format::validate_name(&args.name).map_err(sealant::Error::from)?;
     let keyring = keys::load(args.key_file.as_deref())?;
-    let key = &keyring.keys()[0];
+    let key = keys::sealing_key(&keyring)?;
 
     let plaintext = read_plaintext(&args.name, args.keep_newline)?;
     let blob = key.seal(&args.name, plaintext.as_bytes())?;

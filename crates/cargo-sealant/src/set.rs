@@ -41,7 +41,7 @@ pub(crate) fn run(args: &SetArgs) -> Result<(), CliError> {
     let first = plan(args)?;
     let key_var = first.key_var().to_owned();
     let keyring = keys::load_var(&key_var, args.key_file.as_deref())?;
-    let key = &keyring.keys()[0];
+    let key = keys::sealing_key(&keyring)?;
     let plaintext = seal::read_plaintext(&args.name, args.keep_newline)?;
     hook::reach("set:read-secret");
 

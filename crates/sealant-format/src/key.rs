@@ -27,6 +27,10 @@ pub enum KeyError {
         /// The number of hex digits found.
         found: usize,
     },
+    /// A v2 public key where a key that opens is needed.
+    PublicKey,
+    /// A v2 private key, in a build without v2 support.
+    NeedsV2,
 }
 
 impl fmt::Display for KeyError {
@@ -47,6 +51,14 @@ impl fmt::Display for KeyError {
                 f,
                 "the key must have {} hex digits after its prefix, found {found}",
                 KEY_LEN * 2
+            ),
+            Self::PublicKey => f.write_str(
+                "a public key (`sealant-public-key-v2:`): it seals but cannot open; \
+                 give the deployment the private key (`sealant-private-key-v2:`)",
+            ),
+            Self::NeedsV2 => f.write_str(
+                "a v2 private key, which this build cannot use: enable the `v2` feature \
+                 of the `sealant` crate",
             ),
         }
     }
