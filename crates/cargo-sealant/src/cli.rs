@@ -14,12 +14,23 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Write Sealant.toml at the crate or workspace root.
+    ///
+    /// Sealant.toml lists each deployment environment's public keys; it is
+    /// committed, and holds no secret.
+    ///
+    /// Example: cargo sealant init
+    Init,
+
     /// Make a new key from the OS's secure random number generator.
     ///
     /// Prints the key on stdout and its key id (kid) on stderr, or writes
-    /// the key to a new file with --out.
+    /// the key to a new file with --out. With --env, makes a v2 key pair:
+    /// the private key goes to --out (or stdout), and the public key is
+    /// added to Sealant.toml as that environment's active key (an active
+    /// key it had becomes retired).
     ///
-    /// Example: cargo sealant keygen --out ~/.config/sealant/prod.key
+    /// Example: cargo sealant keygen --env production --out prod.key
     Keygen(KeygenArgs),
 
     /// Seal a secret read from stdin, and print the blob.
@@ -28,7 +39,10 @@ pub(crate) enum Command {
     /// is a terminal; never from the command line, so it stays out of shell
     /// history and process lists. The key comes from --key-file, or from
     /// SEALANT_KEY or the file SEALANT_KEY_FILE names; with several keys,
-    /// the first one seals.
+    /// the first one seals. With --env (or --all-envs), the secret is
+    /// sealed to each environment's active public key in Sealant.toml
+    /// instead (v2 blobs, one per environment): no private key is needed.
+    /// `#[secret]` does not accept v2 blobs yet.
     ///
     /// Example: printf %s "$TOKEN" | cargo sealant seal --name API_TOKEN --rust
     Seal(SealArgs),
@@ -204,6 +218,11 @@ pub(crate) struct KeygenArgs {
     /// existing file is never overwritten.
     #[arg(long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
+
+    /// Make a v2 key pair for this deployment environment, and add its
+    /// public key to Sealant.toml.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) env: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -214,8 +233,17 @@ pub(crate) struct SealArgs {
     pub(crate) name: String,
 
     /// Read the key from this file instead of SEALANT_KEY / SEALANT_KEY_FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["env", "all_envs"])]
     pub(crate) key_file: Option<PathBuf>,
+
+    /// Seal to this environment's active public key in Sealant.toml
+    /// (repeatable: one blob per environment, one plaintext read).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) env: Vec<String>,
+
+    /// Seal to every environment of Sealant.toml.
+    #[arg(long, conflicts_with = "env")]
+    pub(crate) all_envs: bool,
 
     /// Print a ready-to-paste `#[secret] const NAME: Sealed = "...";`
     /// instead of the bare blob.

@@ -4,12 +4,16 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
-use sealant::Key;
+use sealant::{Identity, Key};
 
 use crate::cli::KeygenArgs;
 use crate::error::CliError;
+use crate::policy;
 
 pub(crate) fn run(args: &KeygenArgs) -> Result<(), CliError> {
+    if let Some(env) = &args.env {
+        return keygen_env(env, args.out.as_deref());
+    }
     let key = Key::generate()?;
     let mut line = key.expose_text();
     line.push('\n');
@@ -33,6 +37,67 @@ pub(crate) fn run(args: &KeygenArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// A v2 key pair for `env`: the private key first (so that a public key in
+/// Sealant.toml always has its private key somewhere), then the public
+/// key into Sealant.toml as the environment's active key.
+fn keygen_env(env: &str, out: Option<&Path>) -> Result<(), CliError> {
+    sealant_format::validate_env(env).map_err(sealant::Error::from)?;
+    let loaded = policy::load()?;
+    let identity = Identity::generate()?;
+    let mut line = identity.expose_text();
+    line.push('\n');
+    match out {
+        Some(path) => write_new_file(path, line.as_bytes())?,
+        None => print_key(&line)?,
+    }
+    let kid = identity.kid();
+    let public = sealant_format::decode_public_key(&identity.recipient().to_string())
+        .expect("a recipient prints a valid public key");
+    // Read again: the rewrite replaces the file only if it still holds
+    // these bytes.
+    let current = policy::load_at(loaded.path.clone())?;
+    let mut updated = current.text.clone();
+    let retired = current
+        .policy
+        .environment(env)
+        .and_then(|environment| environment.active())
+        .map(|old| (old.kid, old.status_span.clone()));
+    if let Some((_, span)) = &retired {
+        updated.replace_range(span.clone(), "\"retired\"");
+    }
+    if !updated.ends_with('\n') {
+        updated.push('\n');
+    }
+    updated.push_str(&sealant_policy::key_entry(env, kid, &public));
+    sealant_policy::Policy::parse(&updated).expect("an added key keeps the file valid");
+    policy::rewrite(&current.path, Some(&current.text), &updated).map_err(|error| {
+        let place = out.map_or("stdout".to_owned(), |p| p.display().to_string());
+        CliError::new(
+            format!("{error}\n  (the private key of {kid} was written to {place}, but its public key is not in Sealant.toml)"),
+            "run keygen again, and delete that private key",
+        )
+    })?;
+    let place = out.map_or("stdout".to_owned(), |p| p.display().to_string());
+    eprintln!(
+        "wrote the private key of {kid} to {place}; {} now lists it as `{env}`'s active key{}",
+        current.path.display(),
+        retired.map_or(String::new(), |(old, _)| format!(
+            " (key {old} is now retired)"
+        ))
+    );
+    Ok(())
+}
+
+fn print_key(line: &str) -> Result<(), CliError> {
+    io::stdout().lock().write_all(line.as_bytes()).map_err(|e| {
+        CliError::io(
+            "cannot write the key to stdout",
+            &e,
+            "check where stdout goes",
+        )
+    })
 }
 
 /// Writes `contents` to a file that must not exist yet, readable by its

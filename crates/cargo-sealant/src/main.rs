@@ -6,10 +6,12 @@ mod check;
 mod cli;
 mod error;
 mod hook;
+mod init;
 mod keygen;
 mod keys;
 mod list;
 mod lock;
+mod policy;
 mod reveal;
 mod rotate;
 mod scan;
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         _ => false,
     };
     let result = match cli.command {
+        Command::Init => init::run(),
         Command::Keygen(args) => keygen::run(&args),
         Command::Seal(args) => seal::run(&args),
         Command::Check(args) => check::run(&args),

@@ -6,11 +6,14 @@ use zeroize::Zeroizing;
 
 use crate::cli::SealArgs;
 use crate::error::CliError;
-use crate::keys;
+use crate::{keys, policy};
 
 pub(crate) fn run(args: &SealArgs) -> Result<(), CliError> {
     // Check the name and the key before asking for the secret.
     sealant_format::validate_name(&args.name).map_err(sealant::Error::from)?;
+    if !args.env.is_empty() || args.all_envs {
+        return seal_to_envs(args);
+    }
     let keyring = keys::load(args.key_file.as_deref())?;
     let key = keys::sealing_key(&keyring)?;
 
@@ -33,6 +36,78 @@ pub(crate) fn run(args: &SealArgs) -> Result<(), CliError> {
         })?;
     eprintln!("sealed {} with key {}", args.name, key.kid());
     Ok(())
+}
+
+/// Seals to the active public key of each environment named (or of every
+/// environment), from one read of the plaintext.
+fn seal_to_envs(args: &SealArgs) -> Result<(), CliError> {
+    let loaded = policy::load()?;
+    let envs: Vec<String> = if args.all_envs {
+        loaded
+            .policy
+            .environments()
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    } else {
+        args.env.clone()
+    };
+    if envs.is_empty() {
+        return Err(CliError::usage(
+            format!("{} declares no environment", loaded.path.display()),
+            "add one with `cargo sealant keygen --env NAME --out FILE`",
+        ));
+    }
+    let recipients = envs
+        .iter()
+        .map(|env| loaded.active_recipient(env))
+        .collect::<Result<Vec<_>, _>>()?;
+    let plaintext = read_plaintext(&args.name, args.keep_newline)?;
+    let blobs = envs
+        .iter()
+        .zip(&recipients)
+        .map(|(env, recipient)| recipient.seal(env, &args.name, plaintext.as_bytes()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let output = if args.rust {
+        rust_item_v2(&args.name, &envs, &blobs)
+    } else {
+        blobs.iter().map(|blob| format!("{blob}\n")).collect()
+    };
+    io::stdout()
+        .lock()
+        .write_all(output.as_bytes())
+        .map_err(|e| {
+            CliError::io(
+                "cannot write the blobs to stdout",
+                &e,
+                "check where stdout goes",
+            )
+        })?;
+    for (env, recipient) in envs.iter().zip(&recipients) {
+        eprintln!(
+            "sealed {} for {env} with key {}",
+            args.name,
+            recipient.kid()
+        );
+    }
+    Ok(())
+}
+
+/// The item for v2 blobs: a plain string for one, an array with each
+/// blob's environment for several.
+fn rust_item_v2(name: &str, envs: &[String], blobs: &[String]) -> String {
+    if let [blob] = blobs {
+        return rust_item(name, blob, "");
+    }
+    let single = rust_item(name, "", "");
+    let head = single
+        .split_once(" = ")
+        .map_or(single.as_str(), |(head, _)| head);
+    let mut item = format!("{head} = [\n");
+    for (env, blob) in envs.iter().zip(blobs) {
+        item.push_str(&format!("    \"{blob}\", // {env}\n"));
+    }
+    item.push_str("];\n");
+    item
 }
 
 /// The secret, from a hidden prompt on a terminal or else all of stdin.

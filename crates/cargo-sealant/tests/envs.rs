@@ -1,0 +1,206 @@
+//! `init`, `keygen --env` and `seal --env`: a developer seals a secret for
+//! an environment with only the committed Sealant.toml, no private key.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+mod common;
+
+use common::text;
+use sealant::{ExposeSecret, Keyring};
+use sealant_format::BlobV2;
+use sealant_policy::{Policy, Status};
+
+/// Runs the CLI in `dir`, with no key variable.
+fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    common::cargo_sealant(args, stdin, |command| {
+        command.current_dir(dir);
+    })
+}
+
+/// A crate: a directory with a Cargo.toml and src/.
+fn crate_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"svc\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    dir
+}
+
+fn policy(dir: &Path) -> Policy {
+    Policy::parse(&std::fs::read_to_string(dir.join("Sealant.toml")).unwrap()).unwrap()
+}
+
+fn keygen(dir: &Path, env: &str, out: &str) -> PathBuf {
+    let output = run_in(dir, &["keygen", "--env", env, "--out", out], b"");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    dir.join(out)
+}
+
+#[test]
+fn init_writes_sealant_toml_once_at_the_workspace_root() {
+    let dir = crate_dir();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"svc\"]\n",
+    )
+    .unwrap();
+    let member = dir.path().join("svc");
+    std::fs::create_dir(&member).unwrap();
+    std::fs::write(member.join("Cargo.toml"), "[package]\nname = \"svc\"\n").unwrap();
+    let output = run_in(&member, &["init"], b"");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let written = std::fs::read_to_string(dir.path().join("Sealant.toml")).unwrap();
+    assert_eq!(written, sealant_policy::TEMPLATE);
+    let again = run_in(&member, &["init"], b"");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr).contains("already exists"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    let nowhere = tempfile::tempdir().unwrap();
+    let output = run_in(nowhere.path(), &["init"], b"");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+}
+
+#[cfg(unix)]
+#[test]
+fn keygen_env_adds_the_public_key_and_retires_the_old_one_in_place() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = crate_dir();
+    let before = run_in(
+        dir.path(),
+        &["keygen", "--env", "production", "--out", "p.key"],
+        b"",
+    );
+    assert_eq!(before.status.code(), Some(2));
+    assert!(
+        text(&before.stderr).contains("cargo sealant init"),
+        "{}",
+        text(&before.stderr)
+    );
+    assert!(
+        !dir.path().join("p.key").exists(),
+        "no key without a Sealant.toml to record it"
+    );
+
+    assert!(run_in(dir.path(), &["init"], b"").status.success());
+    // A comment of the user's survives every edit.
+    let path = dir.path().join("Sealant.toml");
+    let mut text_before = std::fs::read_to_string(&path).unwrap();
+    text_before.push_str("# our note\n");
+    std::fs::write(&path, &text_before).unwrap();
+
+    let first = keygen(dir.path(), "production", "p1.key");
+    let mode = std::fs::metadata(&first).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let ring = Keyring::from_file(&first).unwrap();
+    let first_kid = ring.identities()[0].kid();
+    let production = policy(dir.path())
+        .environment("production")
+        .unwrap()
+        .clone();
+    assert_eq!(production.active().unwrap().kid, first_kid);
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with(&text_before)
+    );
+
+    let second = keygen(dir.path(), "production", "p2.key");
+    let second_kid = Keyring::from_file(&second).unwrap().identities()[0].kid();
+    let production = policy(dir.path())
+        .environment("production")
+        .unwrap()
+        .clone();
+    let statuses: Vec<_> = production
+        .keys()
+        .iter()
+        .map(|k| (k.kid, k.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [(first_kid, Status::Retired), (second_kid, Status::Active)]
+    );
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("# our note\n")
+    );
+
+    // A key file is never overwritten, and then Sealant.toml is unchanged.
+    let unchanged = std::fs::read(&path).unwrap();
+    let output = run_in(
+        dir.path(),
+        &["keygen", "--env", "production", "--out", "p2.key"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(std::fs::read(&path).unwrap(), unchanged);
+}
+
+#[test]
+fn seal_env_needs_no_private_key_and_only_the_private_key_opens() {
+    let dir = crate_dir();
+    assert!(run_in(dir.path(), &["init"], b"").status.success());
+    let production = keygen(dir.path(), "production", "prod.key");
+    let staging = keygen(dir.path(), "staging", "staging.key");
+
+    // No key variable is set: the public keys in Sealant.toml are enough.
+    let output = run_in(
+        dir.path(),
+        &[
+            "seal",
+            "--name",
+            "STRIPE_API_KEY",
+            "--env",
+            "production",
+            "--env",
+            "staging",
+        ],
+        b"sk_live_123\n",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let blobs: Vec<_> = stdout.lines().collect();
+    assert_eq!(blobs.len(), 2, "{stdout}");
+    for (blob, env, key_file) in [
+        (blobs[0], "production", &production),
+        (blobs[1], "staging", &staging),
+    ] {
+        let blob = BlobV2::parse(blob).unwrap();
+        assert_eq!((blob.env(), blob.name()), (env, "STRIPE_API_KEY"));
+        let ring = Keyring::from_file(key_file).unwrap();
+        assert_eq!(ring.open_v2(&blob).unwrap().expose_secret(), "sk_live_123");
+    }
+    // Staging's key does not open production's blob.
+    let staging_ring = Keyring::from_file(&staging).unwrap();
+    assert!(
+        staging_ring
+            .open_v2(&BlobV2::parse(blobs[0]).unwrap())
+            .is_err()
+    );
+
+    let all = run_in(
+        dir.path(),
+        &["seal", "--name", "X", "--all-envs", "--rust"],
+        b"x",
+    );
+    assert!(all.status.success(), "{}", text(&all.stderr));
+    let item = text(&all.stdout);
+    assert!(
+        item.starts_with("#[secret]\nconst X: Sealed = [\n    \"sealant:v2:production/X/"),
+        "{item}"
+    );
+    assert!(item.contains("\", // staging\n];\n"), "{item}");
+
+    let unknown = run_in(dir.path(), &["seal", "--name", "X", "--env", "prod"], b"x");
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = text(&unknown.stderr);
+    assert!(
+        stderr.contains("no environment `prod`") && stderr.contains("production, staging"),
+        "{stderr}"
+    );
+    assert!(unknown.stdout.is_empty());
+}
