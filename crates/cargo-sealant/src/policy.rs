@@ -6,7 +6,7 @@ use sealant::Recipient;
 use sealant_policy::{FILE_NAME, Policy};
 
 use crate::error::CliError;
-use crate::write::{self, CommitError, Target};
+use crate::write::{self, Target};
 use crate::{lock, scan};
 
 /// A read Sealant.toml.
@@ -93,22 +93,10 @@ impl Loaded {
 pub(crate) fn rewrite(path: &Path, read: Option<&str>, updated: &str) -> Result<(), CliError> {
     let _lock = lock::lock_dirs_of(&[path.to_owned()])?;
     let target = Target::inspect(path, false)?;
-    let staged = write::stage(
+    write::replace_one(
         target,
         read.map(|r| r.as_bytes().to_vec()),
         updated.as_bytes(),
-        true,
-    )?;
-    staged.commit().map_err(|error| match error {
-        CommitError::Changed(path) => CliError::new(
-            format!(
-                "{} changed while this command ran; it was left as it is",
-                path.display()
-            ),
-            "run the command again",
-        ),
-        CommitError::Failed(error) => error,
-    })?;
-    write::sync_dir(write::dir_of(path));
-    Ok(())
+        "this command",
+    )
 }

@@ -13,7 +13,7 @@ use crate::cli::SetArgs;
 use crate::error::CliError;
 use crate::keys::{self, KEY_VAR};
 use crate::scan::{self, FileScan};
-use crate::write::{self, CommitError, Target};
+use crate::write::{self, Target};
 use crate::{hook, lock, seal};
 
 /// What `set` will do to a file, as read.
@@ -75,23 +75,12 @@ pub(crate) fn run(args: &SetArgs) -> Result<(), CliError> {
         }
         _ => append_item(&args.file, read, &args.name, &blob),
     };
-    let staged = write::stage(
+    write::replace_one(
         target,
         plan.read.clone().map(String::into_bytes),
         updated.as_bytes(),
-        true,
+        "set",
     )?;
-    staged.commit().map_err(|error| match error {
-        CommitError::Changed(path) => CliError::new(
-            format!(
-                "{} changed while set was writing it; it was left as it is",
-                path.display()
-            ),
-            "run set again",
-        ),
-        CommitError::Failed(error) => error,
-    })?;
-    write::sync_dir(write::dir_of(&args.file));
     let verb = if plan.target.is_some() {
         "updated"
     } else {

@@ -221,6 +221,32 @@ impl Staged {
     }
 }
 
+/// Replaces one file with `contents`: staged and flushed beside it, then
+/// renamed over it only if it still holds `read`. `command` is what to run
+/// again when someone changed the file meanwhile.
+pub(crate) fn replace_one(
+    target: Target,
+    read: Option<Vec<u8>>,
+    contents: &[u8],
+    command: &str,
+) -> Result<(), CliError> {
+    let dir = dir_of(&target.real).to_owned();
+    stage(target, read, contents, true)?
+        .commit()
+        .map_err(|error| match error {
+            CommitError::Changed(path) => CliError::new(
+                format!(
+                    "{} changed while {command} ran; it was left as it is",
+                    path.display()
+                ),
+                format!("run {command} again"),
+            ),
+            CommitError::Failed(error) => error,
+        })?;
+    sync_dir(&dir);
+    Ok(())
+}
+
 /// Makes the contents of every staged file durable, so that a crash after
 /// any rename leaves the new contents and not an empty file. On Linux, one
 /// `syncfs` per file system does for all of them what an `fsync` per file

@@ -133,6 +133,15 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
+impl PolicyError {
+    fn at(text: &str, span: Range<usize>, message: String) -> Self {
+        Self {
+            line: line_of(text, span.start),
+            message,
+        }
+    }
+}
+
 /// Why the policy refuses a blob.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -194,10 +203,7 @@ impl Policy {
             line: line_of(text, error.span().map_or(0, |span| span.start)),
             message: format!("not valid TOML: {}", error.message()),
         })?;
-        let at = |span: Range<usize>, message: String| PolicyError {
-            line: line_of(text, span.start),
-            message,
-        };
+        let at = |span: Range<usize>, message: String| PolicyError::at(text, span, message);
         let mut policy = Policy::default();
         let mut require_span = 0..0;
         for (key, value) in table.get_ref() {
@@ -323,10 +329,7 @@ impl Policy {
 
 impl Environment {
     fn parse(text: &str, value: &toml::Spanned<DeValue<'_>>) -> Result<Self, PolicyError> {
-        let at = |span: Range<usize>, message: String| PolicyError {
-            line: line_of(text, span.start),
-            message,
-        };
+        let at = |span: Range<usize>, message: String| PolicyError::at(text, span, message);
         let table = value.get_ref().as_table().ok_or_else(|| {
             at(
                 value.span(),
@@ -382,10 +385,7 @@ impl Environment {
 
 impl PublicKey {
     fn parse(text: &str, value: &toml::Spanned<DeValue<'_>>) -> Result<Self, PolicyError> {
-        let at = |span: Range<usize>, message: String| PolicyError {
-            line: line_of(text, span.start),
-            message,
-        };
+        let at = |span: Range<usize>, message: String| PolicyError::at(text, span, message);
         let table = value.get_ref().as_table().ok_or_else(|| {
             at(
                 value.span(),
