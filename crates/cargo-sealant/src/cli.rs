@@ -103,6 +103,18 @@ pub(crate) enum Command {
     /// Example: cargo sealant rotate --to new.key --only-kid 3fa2c91e
     Rotate(RotateArgs),
 
+    /// Mark a v2 key revoked in Sealant.toml.
+    ///
+    /// Its status becomes `revoked`; nothing else in the file changes. Use
+    /// it when a private key may have leaked, after re-sealing its secrets
+    /// to a new key (`cargo sealant keygen --env NAME` first).
+    ///
+    /// Example: cargo sealant revoke 1a2b3c4d
+    Revoke {
+        /// The kid of the key, as Sealant.toml lists it.
+        kid: String,
+    },
+
     /// Print a shell completion script.
     ///
     /// Example: cargo sealant completions bash > ~/.local/share/bash-completion/completions/cargo-sealant

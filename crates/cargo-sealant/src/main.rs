@@ -13,6 +13,7 @@ mod list;
 mod lock;
 mod policy;
 mod reveal;
+mod revoke;
 mod rotate;
 mod scan;
 mod seal;
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Command::Set(args) => set::run(&args),
         Command::Reveal(args) => reveal::run(&args),
         Command::Rotate(args) => rotate::run(&args),
+        Command::Revoke { kid } => revoke::run(&kid),
         Command::Completions { shell } => completions(shell),
     };
     match result {

@@ -204,3 +204,68 @@ fn seal_env_needs_no_private_key_and_only_the_private_key_opens() {
     );
     assert!(unknown.stdout.is_empty());
 }
+
+#[test]
+fn revoke_rewrites_one_word_and_says_when_an_environment_has_no_active_key() {
+    let dir = crate_dir();
+    assert!(run_in(dir.path(), &["init"], b"").status.success());
+    let old = keygen(dir.path(), "production", "old.key");
+    let new = keygen(dir.path(), "production", "new.key");
+    let old_kid = Keyring::from_file(&old).unwrap().identities()[0]
+        .kid()
+        .to_string();
+    let new_kid = Keyring::from_file(&new).unwrap().identities()[0]
+        .kid()
+        .to_string();
+    let path = dir.path().join("Sealant.toml");
+    let before = std::fs::read_to_string(&path).unwrap();
+
+    let output = run_in(dir.path(), &["revoke", &old_kid], b"");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let after = std::fs::read_to_string(&path).unwrap();
+    // Only the old key's status word changed.
+    assert_eq!(
+        after,
+        before.replacen("status = \"retired\"", "status = \"revoked\"", 1)
+    );
+    let again = run_in(dir.path(), &["revoke", &old_kid], b"");
+    assert!(again.status.success());
+    assert!(
+        text(&again.stderr).contains("already revoked"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    let output = run_in(dir.path(), &["revoke", &new_kid], b"");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("`production` now has no active key"),
+        "{}",
+        text(&output.stderr)
+    );
+    let statuses: Vec<_> = policy(dir.path())
+        .environment("production")
+        .unwrap()
+        .keys()
+        .iter()
+        .map(|k| k.status)
+        .collect();
+    assert_eq!(statuses, [Status::Revoked, Status::Revoked]);
+    // Sealing for it now says why it cannot.
+    let seal = run_in(
+        dir.path(),
+        &["seal", "--name", "X", "--env", "production"],
+        b"x",
+    );
+    assert_eq!(seal.status.code(), Some(1));
+    assert!(
+        text(&seal.stderr).contains("has no active key"),
+        "{}",
+        text(&seal.stderr)
+    );
+
+    let unknown = run_in(dir.path(), &["revoke", "00000000"], b"");
+    assert_eq!(unknown.status.code(), Some(1));
+    let bad = run_in(dir.path(), &["revoke", "xyz"], b"");
+    assert_eq!(bad.status.code(), Some(2));
+}
