@@ -49,6 +49,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
         .iter()
         .filter(|o| o.key_var_problem.is_some())
         .count();
+    let policy_problems = crate::policy::problems(&args.paths);
     let failed = blob_failures + key_failures;
     let opened = outcomes.iter().filter(|o| o.opened).count();
     let format_only = found.len() - opened - failed;
@@ -86,6 +87,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
             "format_only": format_only,
             "failed": failed,
             "key_errors": key_errors,
+            "policy_errors": policy_problems,
             "skipped": skipped,
         });
         writeln!(out, "{report:#}")
@@ -109,6 +111,12 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
                     names.join(", ")
                 )?;
             }
+            for problem in &policy_problems {
+                writeln!(
+                    out,
+                    "{problem}\n  hint: restore Sealant.toml from version control, or fix that key"
+                )?;
+            }
             for skipped in &tree.skipped {
                 writeln!(
                     out,
@@ -126,12 +134,17 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
         })()
     };
     written.map_err(|e| CliError::io("cannot write the report", &e, "check where stdout goes"))?;
-    if failed > 0 {
+    if failed > 0 || !policy_problems.is_empty() {
         return Err(CliError::new(
-            format!(
-                "{failed} of {} sealed secrets failed the check",
-                found.len()
-            ),
+            if policy_problems.is_empty() {
+                format!("{failed} of {} sealed secrets failed the check", found.len())
+            } else {
+                format!(
+                    "{failed} of {} sealed secrets failed the check, and Sealant.toml has {} problems",
+                    found.len(),
+                    policy_problems.len()
+                )
+            },
             "fix each one listed above",
         )
         .reported());

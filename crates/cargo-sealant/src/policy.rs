@@ -71,21 +71,63 @@ impl Loaded {
                 format!("add one with `cargo sealant keygen --env {env} --out FILE`"),
             )
         })?;
-        let recipient = Recipient::parse(&sealant_format::encode_public_key(&key.public))
-            .expect("the policy checked the public key");
-        if recipient.kid() != key.kid {
-            return Err(CliError::new(
-                format!(
-                    "{}: environment `{env}` lists kid {} for a public key whose kid is {}",
-                    self.path.display(),
-                    key.kid,
-                    recipient.kid()
-                ),
+        recipient_of(key).map_err(|message| {
+            CliError::new(
+                format!("{}: environment `{env}`: {message}", self.path.display()),
                 "the kid and the key do not match: restore the file from version control",
-            ));
-        }
-        Ok(recipient)
+            )
+        })
     }
+}
+
+/// A listed key as a recipient, if its kid is the one its public key has.
+fn recipient_of(key: &sealant_policy::PublicKey) -> Result<Recipient, String> {
+    let recipient = Recipient::parse(&sealant_format::encode_public_key(&key.public))
+        .expect("the policy checked the public key");
+    if recipient.kid() == key.kid {
+        Ok(recipient)
+    } else {
+        Err(format!(
+            "kid {} is listed for a public key whose kid is {}",
+            key.kid,
+            recipient.kid()
+        ))
+    }
+}
+
+/// What is wrong with the Sealant.toml that governs `paths` (the nearest
+/// at or above the first of them), for `check`: a file that does not parse
+/// or break its rules, or a kid that is not its public key's (the build
+/// trusts the kids it lists). None when there is no Sealant.toml.
+pub(crate) fn problems(paths: &[PathBuf]) -> Vec<String> {
+    let Some(first) = paths.first() else {
+        return Vec::new();
+    };
+    let start = std::path::absolute(first).unwrap_or_else(|_| first.clone());
+    let start = if start.is_dir() {
+        start
+    } else {
+        write::dir_of(&start).to_owned()
+    };
+    let Some(path) = sealant_policy::find(&start) else {
+        return Vec::new();
+    };
+    let loaded = match load_at(path) {
+        Ok(loaded) => loaded,
+        Err(error) => return vec![error.to_string()],
+    };
+    loaded
+        .policy
+        .environments()
+        .flat_map(|(env, environment)| {
+            environment.keys().iter().filter_map(move |key| {
+                recipient_of(key)
+                    .err()
+                    .map(|message| format!("environment `{env}`: {message}"))
+            })
+        })
+        .map(|message| format!("{}: {message}", loaded.path.display()))
+        .collect()
 }
 
 /// Replaces Sealant.toml at `path` with `updated`, if it still holds

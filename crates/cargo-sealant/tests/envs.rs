@@ -269,3 +269,41 @@ fn revoke_rewrites_one_word_and_says_when_an_environment_has_no_active_key() {
     let bad = run_in(dir.path(), &["revoke", "xyz"], b"");
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn check_refuses_a_sealant_toml_whose_kid_is_not_its_key() {
+    let dir = crate_dir();
+    assert!(run_in(dir.path(), &["init"], b"").status.success());
+    let key = keygen(dir.path(), "production", "p.key");
+    let ok = run_in(dir.path(), &["check", "."], b"");
+    assert!(ok.status.success(), "{}", text(&ok.stdout));
+
+    // Someone edits the kid: the build would trust it, check does not.
+    let kid = Keyring::from_file(&key).unwrap().identities()[0]
+        .kid()
+        .to_string();
+    let path = dir.path().join("Sealant.toml");
+    let edited = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace(&kid, "0badc0de");
+    std::fs::write(&path, edited).unwrap();
+    let bad = run_in(dir.path(), &["check", "--json", "."], b"");
+    assert_eq!(bad.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    let errors = report["policy_errors"].to_string();
+    assert!(
+        errors.contains("kid 0badc0de is listed for a public key whose kid is"),
+        "{errors}"
+    );
+    assert!(errors.contains(&kid), "{errors}");
+
+    // A file that breaks the rules is a failure too, with its line.
+    std::fs::write(&path, "require = [\"production\"]\n").unwrap();
+    let broken = run_in(dir.path(), &["check", "."], b"");
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        text(&broken.stdout).contains("line 1:"),
+        "{}",
+        text(&broken.stdout)
+    );
+}
