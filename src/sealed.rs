@@ -71,7 +71,7 @@ impl Sealed {
     }
 
     /// The environment variable whose keys open this secret:
-    /// `SEALANT_KEY` unless the item says `#[secret(env = "...")]`.
+    /// `SEALANT_KEY` unless the item says `#[secret(key_var = "...")]`.
     pub fn key_var(&self) -> &'static str {
         self.parts().key_var
     }

@@ -179,7 +179,7 @@ pub(crate) fn shape_problem(found: &Found) -> Option<(String, String)> {
             .args_error
             .clone()
             .or_else(|| {
-                item.env
+                item.key_var
                     .as_deref()
                     .and_then(|env| sealant_syntax::check_key_var(env).err())
             })
@@ -192,7 +192,7 @@ pub(crate) fn shape_problem(found: &Found) -> Option<(String, String)> {
         if let Some(error) = invalid {
             return Some((
                 format!("invalid `#[secret]` arguments: {error}"),
-                "`#[secret]` takes `name = \"...\"` and `env = \"...\"`".to_owned(),
+                "`#[secret]` takes `name = \"...\"` and `key_var = \"...\"`".to_owned(),
             ));
         }
         if item.list {

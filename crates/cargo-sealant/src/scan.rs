@@ -60,7 +60,7 @@ pub(crate) enum Slot {
 pub(crate) struct Item {
     pub(crate) ident: String,
     pub(crate) name: Option<String>,
-    pub(crate) env: Option<String>,
+    pub(crate) key_var: Option<String>,
     /// Why the attribute's arguments do not parse.
     pub(crate) args_error: Option<String>,
     /// Whether the value is an array of literals.
@@ -92,7 +92,7 @@ impl Found {
     pub(crate) fn key_var(&self) -> &str {
         self.item
             .as_ref()
-            .and_then(|item| item.env.as_deref())
+            .and_then(|item| item.key_var.as_deref())
             .unwrap_or(KEY_VAR)
     }
 
@@ -343,7 +343,7 @@ pub(crate) fn scan_source(path: &Path, contents: String) -> Result<FileScan, Str
         let item = Item {
             ident: declared.ident.clone(),
             name: args.name,
-            env: args.env,
+            key_var: args.key_var,
             args_error,
             list: matches!(declared.value, DeclaredValue::List(_)),
         };

@@ -309,7 +309,7 @@ fn check_refuses_the_arguments_the_macro_refuses() {
     for (args, expected) in [
         (
             "env = \"MY-KEY\"",
-            "`env` must name an environment variable",
+            "`key_var` must name an environment variable",
         ),
         ("name = \"a b\"", "invalid secret name"),
         ("key = \"K\"", "unknown argument"),

@@ -19,7 +19,7 @@ use proc_macro::TokenStream;
 /// #[secret]
 /// const STRIPE_API_KEY: Sealed = "sealant:v1:STRIPE_API_KEY:...";
 ///
-/// #[secret(name = "stripe-key", env = "PAYMENTS_KEY")]
+/// #[secret(name = "stripe-key", key_var = "PAYMENTS_KEY")]
 /// static STRIPE: Sealed = "sealant:v1:stripe-key:...";
 /// ```
 ///

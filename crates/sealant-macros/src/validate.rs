@@ -31,7 +31,7 @@ pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Vec<u8>> 
     }
     check_type(item.ty_mut())?;
 
-    let key_var = match &args.env {
+    let key_var = match &args.key_var {
         Some(lit) => {
             let var = lit.value();
             sealant_syntax::check_key_var(&var)

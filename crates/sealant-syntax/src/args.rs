@@ -9,22 +9,35 @@ use syn::parse::Parser as _;
 pub struct Args {
     /// `name = "..."`: the secret's name, when it is not the item's.
     pub name: Option<LitStr>,
-    /// `env = "..."`: the variable whose keys open the secret.
-    pub env: Option<LitStr>,
+    /// `key_var = "..."` (or `env = "..."`, its v1 spelling): the
+    /// variable whose keys open the secret.
+    pub key_var: Option<LitStr>,
 }
 
 impl Args {
     /// Parses the tokens between the parentheses of `#[secret(...)]`.
     pub fn parse(tokens: TokenStream) -> syn::Result<Self> {
         let mut args = Self::default();
+        let mut key_var_spelling = None;
         syn::meta::parser(|meta| {
             let slot = if meta.path.is_ident("name") {
                 &mut args.name
-            } else if meta.path.is_ident("env") {
-                &mut args.env
+            } else if meta.path.is_ident("key_var") || meta.path.is_ident("env") {
+                let spelling = if meta.path.is_ident("env") {
+                    "env"
+                } else {
+                    "key_var"
+                };
+                if let Some(first) = key_var_spelling.replace(spelling)
+                    && first != spelling
+                {
+                    return Err(meta
+                        .error("`env` and `key_var` both name the key variable; keep `key_var`"));
+                }
+                &mut args.key_var
             } else {
                 return Err(meta.error(
-                    "unknown argument; `#[secret]` takes `name = \"...\"` and `env = \"...\"`",
+                    "unknown argument; `#[secret]` takes `name = \"...\"` and `key_var = \"...\"`",
                 ));
             };
             if slot.is_some() {
@@ -54,16 +67,16 @@ impl std::fmt::Debug for Args {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Args")
             .field("name", &self.name.as_ref().map(LitStr::value))
-            .field("env", &self.env.as_ref().map(LitStr::value))
+            .field("key_var", &self.key_var.as_ref().map(LitStr::value))
             .finish()
     }
 }
 
-/// The longest variable name `env = "..."` takes: a record stores its
+/// The longest variable name `key_var = "..."` takes: a record stores its
 /// length in one byte.
 pub const MAX_KEY_VAR_LEN: usize = u8::MAX as usize;
 
-/// Checks the variable that `env = "..."` names: an environment variable's
+/// Checks the variable that `key_var = "..."` names: an environment variable's
 /// name, short enough for a record.
 pub fn check_key_var(var: &str) -> Result<(), String> {
     let default = sealant_format::record::DEFAULT_KEY_VAR;
@@ -74,14 +87,14 @@ pub fn check_key_var(var: &str) -> Result<(), String> {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if var.len() > MAX_KEY_VAR_LEN {
         Err(format!(
-            "`env` names a variable of {} bytes; the limit is {MAX_KEY_VAR_LEN}",
+            "`key_var` names a variable of {} bytes; the limit is {MAX_KEY_VAR_LEN}",
             var.len()
         ))
     } else if valid {
         Ok(())
     } else {
         Err(format!(
-            "`env` must name an environment variable: ASCII letters, digits and `_`, \
+            "`key_var` must name an environment variable: ASCII letters, digits and `_`, \
              not starting with a digit (the default is `{default}`)"
         ))
     }
@@ -142,14 +155,18 @@ mod tests {
                 .unwrap()
                 .remove(0)
         };
-        let args = Args::from_attr(&attr("#[secret(name = \"a.b\", env = \"K\")]")).unwrap();
+        let args = Args::from_attr(&attr("#[secret(name = \"a.b\", key_var = \"K\")]")).unwrap();
         assert_eq!(args.name.unwrap().value(), "a.b");
-        assert_eq!(args.env.unwrap().value(), "K");
+        assert_eq!(args.key_var.unwrap().value(), "K");
+        // `env` is the v1 spelling of `key_var`.
+        let v1 = Args::from_attr(&attr("#[secret(env = \"K\")]")).unwrap();
+        assert_eq!(v1.key_var.unwrap().value(), "K");
         let none = Args::from_attr(&attr("#[secret]")).unwrap();
-        assert!(none.name.is_none() && none.env.is_none());
+        assert!(none.name.is_none() && none.key_var.is_none());
         for bad in [
             "#[secret(key = \"K\")]",
             "#[secret(env = \"K\", env = \"L\")]",
+            "#[secret(env = \"K\", key_var = \"K\")]",
             "#[secret = \"x\"]",
             "#[secret(name)]",
         ] {

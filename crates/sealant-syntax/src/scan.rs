@@ -45,13 +45,13 @@ pub struct Declared {
     pub value: DeclaredValue,
 }
 
-/// The values of `#[secret(name = "...", env = "...")]`.
+/// The values of `#[secret(name = "...", key_var = "...")]`.
 #[derive(Debug, Default, Clone)]
 pub struct ArgValues {
     /// `name = "..."`.
     pub name: Option<String>,
-    /// `env = "..."`.
-    pub env: Option<String>,
+    /// `key_var = "..."` (or its v1 spelling `env = "..."`).
+    pub key_var: Option<String>,
 }
 
 /// The value of a `#[secret]` item.
@@ -176,7 +176,7 @@ impl Finder<'_> {
         let args = Args::from_attr(attr)
             .map(|args| ArgValues {
                 name: args.name.map(|lit| lit.value()),
-                env: args.env.map(|lit| lit.value()),
+                key_var: args.key_var.map(|lit| lit.value()),
             })
             .map_err(|error| error.to_string());
         let value = match expr {

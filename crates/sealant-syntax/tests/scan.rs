@@ -63,7 +63,7 @@ fn the_attribute_reaches_its_item_past_docs_and_other_attributes() {
     let scanned = scan(&source).unwrap();
     assert_eq!(scanned.items.len(), 1);
     let args = scanned.items[0].args.as_ref().unwrap();
-    assert_eq!(args.env.as_deref(), Some("PAYMENTS_KEY"));
+    assert_eq!(args.key_var.as_deref(), Some("PAYMENTS_KEY"));
     assert_eq!(scanned.items[0].line, 1);
 }
 

@@ -11,7 +11,7 @@ const API_TOKEN: Sealed = "sealant:v1:API_TOKEN:3fa2c91e:000102030405060708090a0
 #[secret]
 pub static DATABASE_URL: Sealed = "sealant:v1:DATABASE_URL:3fa2c91e:000102030405060708090a0b:00112233445566778899aabbccddeeff";
 
-#[secret(name = "webhook.signing-secret", env = "PAYMENTS_KEY")]
+#[secret(name = "webhook.signing-secret", key_var = "PAYMENTS_KEY")]
 pub(crate) const WEBHOOK: Sealed = r"sealant:v1:webhook.signing-secret:0badc0de:ffffffffffffffffffffffff:00112233445566778899aabbccddeeff00112233";
 
 mod nested {
@@ -30,6 +30,7 @@ struct Client;
 
 impl Client {
     /// A doc line with `;`, `{` and `}` between the attribute and the item.
+    // `env` is the v1 spelling of `key_var`.
     #[sealant::secret(env = "PAYMENTS_KEY")]
     /// Loads config/*.toml; then { connects }.
     const SIGNING: Sealed = "sealant:v1:SIGNING:0badc0de:ffffffffffffffffffffffff:00112233445566778899aabbccddeeff";
