@@ -39,7 +39,6 @@ pub(crate) struct Found {
 }
 
 /// A value as written.
-#[derive(Debug)]
 pub(crate) enum Slot {
     /// A string literal. `replace` is the byte range a new blob's text
     /// replaces; `quoted` says whether it spans the delimiters too (the
@@ -118,7 +117,6 @@ impl Found {
 }
 
 /// One scanned file.
-#[derive(Debug)]
 pub(crate) struct FileScan {
     pub(crate) path: PathBuf,
     /// The bytes read, which a rewrite starts from and checks against.
@@ -126,6 +124,32 @@ pub(crate) struct FileScan {
     pub(crate) found: Vec<Found>,
     /// The names its top-level items bind in the value namespace.
     pub(crate) value_names: Vec<String>,
+}
+
+impl std::fmt::Debug for Slot {
+    /// Never the text: it may be a plaintext pasted where a blob belongs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Literal { text, replace, .. } => f
+                .debug_struct("Literal")
+                .field("len", &text.len())
+                .field("replace", replace)
+                .finish_non_exhaustive(),
+            Self::Other { replace } => f.debug_struct("Other").field("replace", replace).finish(),
+            Self::Missing => f.write_str("Missing"),
+        }
+    }
+}
+
+impl std::fmt::Debug for FileScan {
+    /// Never the contents, which may hold a pasted plaintext.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileScan")
+            .field("path", &self.path)
+            .field("len", &self.contents.len())
+            .field("found", &self.found)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A path the walk or the scan left out, and why.
@@ -435,4 +459,19 @@ pub(crate) fn scan_files(files: &[PathBuf], mut skipped: Vec<Skipped>) -> Tree {
     }
     tree.skipped = skipped;
     tree
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_value_or_the_file() {
+        let source = "#[secret]\nconst X: Sealed = \"hunter2-pasted-plaintext\";\n".to_owned();
+        let scan = scan_source(Path::new("a.rs"), source).unwrap();
+        assert_eq!(scan.found.len(), 1);
+        let debug = format!("{scan:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("a.rs"), "{debug}");
+    }
 }
