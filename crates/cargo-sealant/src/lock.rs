@@ -19,7 +19,15 @@ use crate::error::CliError;
 /// Held locks; dropping them releases them.
 #[derive(Debug)]
 pub(crate) struct Locked {
-    _dirs: Vec<File>,
+    _held: Vec<File>,
+    dirs: BTreeSet<PathBuf>,
+}
+
+impl Locked {
+    /// The directories locked, as they really are (symlinks resolved).
+    pub(crate) fn dirs(&self) -> &BTreeSet<PathBuf> {
+        &self.dirs
+    }
 }
 
 /// Locks the directories that hold `files` (through symlinks, where the
@@ -28,8 +36,8 @@ pub(crate) fn lock_dirs_of(files: &[PathBuf]) -> Result<Locked, CliError> {
     let dirs: BTreeSet<PathBuf> = files.iter().map(|file| real_dir(file)).collect();
     raise_descriptor_limit(dirs.len());
     let mut held = Vec::with_capacity(dirs.len());
-    for dir in dirs {
-        let file = File::open(&dir).map_err(|e| {
+    for dir in &dirs {
+        let file = File::open(dir).map_err(|e| {
             CliError::io(
                 format!("cannot open {} to lock it", dir.display()),
                 &e,
@@ -58,7 +66,7 @@ pub(crate) fn lock_dirs_of(files: &[PathBuf]) -> Result<Locked, CliError> {
         }
         held.push(file);
     }
-    Ok(Locked { _dirs: held })
+    Ok(Locked { _held: held, dirs })
 }
 
 /// The directory `file` really is in: through a symlinked file, its

@@ -40,12 +40,11 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
     // that what is read is what is rewritten; a dry run writes nothing and
     // needs no lock.
     let (files, skipped) = scan::walk(&args.paths)?;
-    let _lock = if args.dry_run {
+    let lock = if args.dry_run {
         None
     } else {
         Some(lock::lock_dirs_of(&files)?)
     };
-    let dirs: BTreeSet<PathBuf> = files.iter().map(|file| lock::real_dir(file)).collect();
     let tree = scan::scan_files(&files, skipped);
     tree.report_skipped();
 
@@ -165,7 +164,10 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
     // Under the locks, no other Sealant command is writing in these
     // directories: a temporary file of ours there was left by a run that
     // was killed.
-    let stale = write::remove_stale(dirs.iter().map(PathBuf::as_path))?;
+    let locked = lock
+        .as_ref()
+        .expect("a rotation that writes holds the lock");
+    let stale = write::remove_stale(locked.dirs().iter().map(PathBuf::as_path))?;
     if stale > 0 {
         eprintln!("removed {stale} temporary files left by an interrupted run");
     }
