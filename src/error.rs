@@ -149,6 +149,62 @@ pub enum Error {
     #[error("the operating system's random number generator failed")]
     Rng,
 
+    /// A secret has v2 (public-key) blobs, and this build of `sealant`
+    /// cannot open them.
+    #[error(
+        "secret {name} is sealed with v2 (public-key) blobs, which need the `v2` feature of sealant; \
+         enable it in Cargo.toml"
+    )]
+    NeedsV2 {
+        /// The secret's name.
+        name: String,
+    },
+
+    /// A secret has no blob that the loaded keys open: none for the
+    /// deployment's environment.
+    #[error("{}", NoBlob { name, env: env.as_deref(), kids, origin, has })]
+    NoBlob {
+        /// The secret's name.
+        name: String,
+        /// The environment it has no blob for: the one `SEALANT_ENV`
+        /// names, or the one whose key is loaded; `None` if no blob of the
+        /// binary tells the loaded keys' environment.
+        env: Option<String>,
+        /// The kids of the loaded keys.
+        kids: Vec<Kid>,
+        /// Where the keys were read from.
+        origin: String,
+        /// The environments the secret has blobs for.
+        has: Vec<String>,
+    },
+
+    /// The loaded keys open a secret's blobs of two or more environments,
+    /// and nothing says which one this deployment is.
+    #[error(
+        "secret {name} has blobs for environments {}, and {origin} holds keys of more than one \
+         of them; set SEALANT_ENV to the environment this deployment is",
+        envs.join(", ")
+    )]
+    AmbiguousEnvironment {
+        /// The secret's name.
+        name: String,
+        /// The environments whose blobs the keys open.
+        envs: Vec<String>,
+        /// Where the keys were read from.
+        origin: String,
+    },
+
+    /// `SEALANT_ENV` does not hold an environment name.
+    #[error(
+        "{var} does not hold an environment name: {reason}; set it to one of Sealant.toml's environments, or unset it"
+    )]
+    EnvVar {
+        /// The variable.
+        var: &'static str,
+        /// What is wrong with its value.
+        reason: String,
+    },
+
     /// Several secrets could not be unsealed; returned by
     /// [`unseal_all`](crate::unseal_all), one entry per failing secret.
     #[error("{} of {total} sealed secrets could not be unsealed:{}", failures.len(), FailureList(failures))]
@@ -192,6 +248,46 @@ impl fmt::Display for KidList<'_> {
 
 struct FailureList<'a>(&'a [Failure]);
 
+struct NoBlob<'a> {
+    name: &'a str,
+    env: Option<&'a str>,
+    kids: &'a [Kid],
+    origin: &'a str,
+    has: &'a [String],
+}
+
+impl fmt::Display for NoBlob<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self {
+            name,
+            env,
+            kids,
+            origin,
+            has,
+        } = self;
+        match env {
+            Some(env) => write!(
+                f,
+                "secret {name} has no blob for environment {env} ({origin} holds {}); seal one with \
+                 `cargo sealant set {name} --env {env}`",
+                KidList(kids)
+            ),
+            None => write!(
+                f,
+                "secret {name} has no blob for the keys {origin} holds ({}); it has blobs for {}: load one \
+                 of their private keys, or seal one for this deployment's environment with \
+                 `cargo sealant set {name} --env ENV`",
+                KidList(kids),
+                if has.is_empty() {
+                    "no environment".to_owned()
+                } else {
+                    has.join(", ")
+                }
+            ),
+        }
+    }
+}
+
 impl Error {
     /// Whether the error is about a key source (missing, unreadable,
     /// malformed), and so the same for every secret that needs it.
@@ -205,6 +301,7 @@ impl Error {
                 | Self::KeyEmpty { .. }
                 | Self::KeyMalformed { .. }
                 | Self::KidCollision { .. }
+                | Self::EnvVar { .. }
         )
     }
 }

@@ -182,7 +182,15 @@ pub struct Keyring {
     keys: Vec<Key>,
     /// v2 private keys, which open v2 blobs.
     #[cfg(feature = "v2")]
-    identities: Vec<crate::Identity>,
+    pub(crate) identities: Vec<crate::Identity>,
+    /// The deployment environment whose blobs to open, when the keys
+    /// open more than one (`SEALANT_ENV`).
+    #[cfg(feature = "v2")]
+    pub(crate) environment: Option<String>,
+    /// Key agreements and per-secret keys already done, so that each is
+    /// done once.
+    #[cfg(feature = "v2")]
+    pub(crate) cache: crate::v2::Cache,
     warnings: Vec<Warning>,
 }
 
@@ -199,6 +207,10 @@ impl Keyring {
             keys: Vec::new(),
             #[cfg(feature = "v2")]
             identities: Vec::new(),
+            #[cfg(feature = "v2")]
+            environment: None,
+            #[cfg(feature = "v2")]
+            cache: crate::v2::Cache::default(),
             warnings: Vec::new(),
         };
         for (index, piece) in sealant_format::split_keys(text).enumerate() {
@@ -328,20 +340,31 @@ impl Keyring {
         &self.identities
     }
 
-    /// Opens a parsed v2 blob with the private key its kid names.
+    /// Opens a parsed v2 blob with the private key its kid names. The key
+    /// agreement for its encapsulated key is done once per ring: the blobs
+    /// of one sealing run share it.
     #[cfg(feature = "v2")]
     pub fn open_v2(&self, blob: &sealant_format::BlobV2<'_>) -> Result<SecretString, Error> {
-        let identity = self
-            .identities
-            .iter()
-            .find(|identity| identity.kid() == blob.kid())
-            .ok_or_else(|| Error::KeyNotFound {
-                name: blob.name().to_owned(),
-                wanted: blob.kid(),
-                available: self.kids(),
-                origin: self.origin.clone(),
-            })?;
-        identity.open(blob)
+        self.receiver(blob.name(), blob.kid(), blob.enc())?
+            .open(blob)
+    }
+
+    /// The environment whose blobs this ring opens when its keys open
+    /// blobs of several environments of one secret; see
+    /// [`Keyring::select_environment`].
+    #[cfg(feature = "v2")]
+    pub fn environment(&self) -> Option<&str> {
+        self.environment.as_deref()
+    }
+
+    /// Opens only the blobs of environment `env` from now on. A ring loaded
+    /// from the environment takes it from `SEALANT_ENV`.
+    #[cfg(feature = "v2")]
+    pub fn select_environment(&mut self, env: &str) -> Result<(), Error> {
+        sealant_format::validate_env(env)?;
+        self.environment = Some(env.to_owned());
+        self.cache = crate::v2::Cache::default();
+        Ok(())
     }
 
     /// What was risky, though not wrong, about where the keys came from:

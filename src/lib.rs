@@ -80,7 +80,7 @@ pub use private as __private;
 pub use crate::error::{Error, Failure, Warning};
 pub use crate::key::{Key, Keyring};
 pub use crate::sealed::Sealed;
-pub use crate::startup::{Report, all, unseal_all};
+pub use crate::startup::{Report, Unsealed, all, unseal_all};
 #[cfg(feature = "v2")]
 pub use crate::v2::{Identity, Receiver, Recipient, Sealer};
 pub use sealant_format::Kid;

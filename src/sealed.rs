@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sealant_format::Kid;
-use sealant_format::record::Record;
+use sealant_format::record::{RECORD_V2_VERSION, Record, RecordV2};
 use secrecy::SecretString;
 
 use crate::{Error, Keyring};
@@ -38,12 +38,30 @@ pub struct Sealed {
 const MISMATCH: &str =
     "a `#[secret]` record is malformed: sealant and sealant-macros must be the same version";
 
+/// A record, read: a v1 item (one blob) or a v2 item (one blob per
+/// environment).
+#[derive(Clone, Copy)]
+pub(crate) enum Parts {
+    V1(Record<'static>),
+    V2(RecordV2<'static>),
+}
+
+/// What opening a secret gave, and which blob it opened.
+pub(crate) struct Opening {
+    pub(crate) plaintext: SecretString,
+    /// The blob's environment; `None` for a v1 blob.
+    pub(crate) env: Option<&'static str>,
+    pub(crate) kid: Kid,
+}
+
 impl Sealed {
     /// A secret from the record the macro embedded; checks only the
     /// version byte, which is cheap enough for every `const` item.
     pub(crate) const fn from_record(record: &'static [u8]) -> Self {
         assert!(
-            !record.is_empty() && record[0] == sealant_format::record::RECORD_VERSION,
+            !record.is_empty()
+                && (record[0] == sealant_format::record::RECORD_VERSION
+                    || record[0] == sealant_format::record::RECORD_V2_VERSION),
             "{}",
             MISMATCH
         );
@@ -53,32 +71,69 @@ impl Sealed {
     /// Reads the record at the start of `bytes`, and returns it with the
     /// bytes after it.
     pub(crate) fn decode(bytes: &'static [u8]) -> Option<(Self, &'static [u8])> {
-        let (_, rest) = Record::decode(bytes)?;
+        let rest = match bytes.first() {
+            Some(&RECORD_V2_VERSION) => RecordV2::decode(bytes)?.1,
+            _ => Record::decode(bytes)?.1,
+        };
         let record = &bytes[..bytes.len() - rest.len()];
         Some((Self { record }, rest))
     }
 
-    fn parts(&self) -> Record<'static> {
-        match Record::decode(self.record) {
-            Some((parts, _)) => parts,
+    pub(crate) fn parts(&self) -> Parts {
+        let parts = match self.record.first() {
+            Some(&RECORD_V2_VERSION) => RecordV2::decode(self.record).map(|(r, _)| Parts::V2(r)),
+            _ => Record::decode(self.record).map(|(r, _)| Parts::V1(r)),
+        };
+        match parts {
+            Some(parts) => parts,
             None => panic!("{MISMATCH}"),
         }
     }
 
     /// The secret's name, which the ciphertext is bound to.
     pub fn name(&self) -> &'static str {
-        self.parts().name()
+        match self.parts() {
+            Parts::V1(record) => record.name(),
+            Parts::V2(record) => record.name,
+        }
     }
 
     /// The environment variable whose keys open this secret:
     /// `SEALANT_KEY` unless the item says `#[secret(key_var = "...")]`.
     pub fn key_var(&self) -> &'static str {
-        self.parts().key_var
+        match self.parts() {
+            Parts::V1(record) => record.key_var,
+            Parts::V2(record) => record.key_var,
+        }
     }
 
-    /// The id of the key this secret was sealed with.
+    /// The id of the key this secret was sealed with. For an item with one
+    /// blob per environment, the first blob's; see
+    /// [`environments`](Sealed::environments) for all of them.
     pub fn kid(&self) -> Kid {
-        Kid::from_bytes(self.parts().kid)
+        match self.parts() {
+            Parts::V1(record) => Kid::from_bytes(record.kid),
+            Parts::V2(record) => record
+                .blobs()
+                .next()
+                .map(|blob| Kid::from_bytes(blob.kid))
+                .expect("a v2 record holds at least one blob"),
+        }
+    }
+
+    /// Each deployment environment this secret has a v2 blob for, with
+    /// the kid of the public key it is sealed to, in the order the item
+    /// lists them. Empty for a v1 secret, which is not tied to an
+    /// environment.
+    pub fn environments(&self) -> impl Iterator<Item = (&'static str, Kid)> + use<> {
+        let record = match self.parts() {
+            Parts::V1(_) => None,
+            Parts::V2(record) => Some(record),
+        };
+        record
+            .into_iter()
+            .flat_map(|record| record.blobs())
+            .map(|blob| (blob.env, Kid::from_bytes(blob.kid)))
     }
 
     /// Decrypts the secret with the keys from its key variable.
@@ -87,34 +142,66 @@ impl Sealed {
     /// the first time a secret needs that variable, and kept for the life of
     /// the process. A failed load is not kept: a later call reads the
     /// environment again.
+    ///
+    /// For a secret with one blob per environment, the blob opened is the
+    /// one whose key the variable holds; see [`unseal_all`](crate::unseal_all).
     pub fn unseal(&self) -> Result<SecretString, Error> {
-        let parts = self.parts();
-        with_process_keyring(parts.key_var, |keyring| open(keyring, &parts))?
+        self.open_here().map(|opening| opening.plaintext)
     }
 
     /// Decrypts the secret with the keys of `keyring`.
     pub fn unseal_with(&self, keyring: &Keyring) -> Result<SecretString, Error> {
-        open(keyring, &self.parts())
+        self.open(keyring, &self.parts())
+            .map(|opening| opening.plaintext)
     }
-}
 
-fn open(keyring: &Keyring, parts: &Record<'static>) -> Result<SecretString, Error> {
-    keyring.open_parts(
-        parts.name(),
-        parts.associated_data.as_bytes(),
-        Kid::from_bytes(parts.kid),
-        &parts.nonce,
-        parts.sealed,
-    )
+    /// [`Sealed::unseal`], saying which blob opened.
+    pub(crate) fn open_here(&self) -> Result<Opening, Error> {
+        let parts = self.parts();
+        let key_var = match parts {
+            Parts::V1(record) => record.key_var,
+            Parts::V2(record) => record.key_var,
+        };
+        with_process_keyring(key_var, |keyring| self.open(keyring, &parts))?
+    }
+
+    fn open(&self, keyring: &Keyring, parts: &Parts) -> Result<Opening, Error> {
+        match parts {
+            Parts::V1(record) => {
+                let kid = Kid::from_bytes(record.kid);
+                let plaintext = keyring.open_parts(
+                    record.name(),
+                    record.associated_data.as_bytes(),
+                    kid,
+                    &record.nonce,
+                    record.sealed,
+                )?;
+                Ok(Opening {
+                    plaintext,
+                    env: None,
+                    kid,
+                })
+            }
+            #[cfg(feature = "v2")]
+            Parts::V2(record) => keyring.open_record(record, self.record.as_ptr() as usize),
+            #[cfg(not(feature = "v2"))]
+            Parts::V2(record) => Err(Error::NeedsV2 {
+                name: record.name.to_owned(),
+            }),
+        }
+    }
 }
 
 impl fmt::Debug for Sealed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sealed")
-            .field("name", &self.name())
-            .field("key_var", &self.key_var())
-            .field("kid", &self.kid())
-            .finish_non_exhaustive()
+        let mut f = f.debug_struct("Sealed");
+        f.field("name", &self.name())
+            .field("key_var", &self.key_var());
+        match self.parts() {
+            Parts::V1(record) => f.field("kid", &Kid::from_bytes(record.kid)),
+            Parts::V2(_) => f.field("environments", &self.environments().collect::<Vec<_>>()),
+        };
+        f.finish_non_exhaustive()
     }
 }
 

@@ -37,6 +37,32 @@ impl<'a> Env<'a> {
 
 impl KeySource for Env<'_> {
     fn load(&self) -> Result<Keyring, Error> {
+        #[allow(unused_mut)]
+        let mut keyring = self.load_keys()?;
+        #[cfg(feature = "v2")]
+        if let Some(env) = (self.lookup)(ENV_VAR).filter(|value| !value.is_empty()) {
+            let invalid = |reason: String| Error::EnvVar {
+                var: ENV_VAR,
+                reason,
+            };
+            let env = env
+                .into_string()
+                .map_err(|_| invalid("it is not valid UTF-8".to_owned()))?;
+            keyring
+                .select_environment(&env)
+                .map_err(|error| invalid(error.to_string()))?;
+        }
+        Ok(keyring)
+    }
+}
+
+/// The variable that names the deployment's environment, for secrets whose
+/// blobs of several environments the keys open.
+#[cfg(feature = "v2")]
+pub(crate) const ENV_VAR: &str = "SEALANT_ENV";
+
+impl Env<'_> {
+    fn load_keys(&self) -> Result<Keyring, Error> {
         let var = self.var;
         // An empty variable (`SEALANT_KEY_FILE=` in a template whose value
         // was missing) is as good as unset.

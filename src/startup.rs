@@ -14,7 +14,22 @@ use crate::{Error, Failure, Sealed, Warning, private::SEALANT_RECORDS};
 pub struct Report {
     unsealed: usize,
     kids: BTreeMap<Kid, usize>,
+    environments: BTreeMap<&'static str, usize>,
+    secrets: Vec<Unsealed>,
     warnings: Vec<Warning>,
+}
+
+/// One secret that [`unseal_all`] opened: which blob, never its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Unsealed {
+    /// The secret's name.
+    pub name: &'static str,
+    /// The environment of the v2 blob that opened; `None` for a v1 secret,
+    /// which is not tied to an environment.
+    pub environment: Option<&'static str>,
+    /// The kid of the key that opened it.
+    pub kid: Kid,
 }
 
 impl Report {
@@ -33,6 +48,16 @@ impl Report {
     pub fn kids(&self) -> impl Iterator<Item = (Kid, usize)> + '_ {
         self.kids.iter().map(|(kid, count)| (*kid, *count))
     }
+
+    /// Each environment whose v2 blobs opened, with their number.
+    pub fn environments(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        self.environments.iter().map(|(env, count)| (*env, *count))
+    }
+
+    /// Each secret, in link order, with the blob that opened.
+    pub fn secrets(&self) -> &[Unsealed] {
+        &self.secrets
+    }
 }
 
 impl fmt::Display for Report {
@@ -42,6 +67,10 @@ impl fmt::Display for Report {
         for (i, (kid, count)) in self.kids.iter().enumerate() {
             let sep = if i == 0 { " with key " } else { ", " };
             write!(f, "{sep}{kid} ({count})")?;
+        }
+        for (i, (env, count)) in self.environments.iter().enumerate() {
+            let sep = if i == 0 { "; environment " } else { ", " };
+            write!(f, "{sep}{env} ({count})")?;
         }
         Ok(())
     }
@@ -91,6 +120,8 @@ pub fn unseal_each(secrets: impl IntoIterator<Item = Sealed>) -> Result<Report, 
     let mut report = Report {
         unsealed: 0,
         kids: BTreeMap::new(),
+        environments: BTreeMap::new(),
+        secrets: Vec::new(),
         warnings: Vec::new(),
     };
     let mut failures = Vec::new();
@@ -105,10 +136,18 @@ pub fn unseal_each(secrets: impl IntoIterator<Item = Sealed>) -> Result<Report, 
                 report.warnings.extend_from_slice(keyring.warnings());
             }
         }
-        match sealed.unseal() {
-            Ok(_plaintext) => {
+        match sealed.open_here() {
+            Ok(opening) => {
                 report.unsealed += 1;
-                *report.kids.entry(sealed.kid()).or_default() += 1;
+                *report.kids.entry(opening.kid).or_default() += 1;
+                if let Some(env) = opening.env {
+                    *report.environments.entry(env).or_default() += 1;
+                }
+                report.secrets.push(Unsealed {
+                    name: sealed.name(),
+                    environment: opening.env,
+                    kid: opening.kid,
+                });
             }
             Err(error) => failures.push(Failure {
                 name: sealed.name(),

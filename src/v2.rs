@@ -10,8 +10,10 @@
 //! (`sealant_format::associated_data_v2`). One encapsulation may seal many
 //! blobs ([`Recipient::sealer`]): each still gets a key of its own.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use hpke::aead::ExportOnlyAead;
 use hpke::kdf::HkdfSha256;
@@ -24,8 +26,10 @@ use sealant_format::{
 use secrecy::SecretString;
 use zeroize::{Zeroize as _, Zeroizing};
 
-use crate::Error;
 use crate::key::{Key, Nonce, kid_of};
+use crate::sealed::Opening;
+use crate::{Error, Keyring};
+use sealant_format::record::{BlobParts, RecordV2};
 
 type Kem = X25519HkdfSha256;
 type PrivateKey = <Kem as hpke::Kem>::PrivateKey;
@@ -237,20 +241,26 @@ impl Identity {
     /// agreement, after which every blob of that encapsulation opens with
     /// an export and an AES-GCM decryption only.
     pub fn receiver_for(&self, blob: &BlobV2<'_>) -> Result<Receiver, Error> {
-        if blob.kid() != self.kid() {
+        self.receiver_of(blob.name(), blob.kid(), blob.enc())
+    }
+
+    /// The receiver of the encapsulated key `enc` of a blob of the secret
+    /// `name` sealed to `kid`.
+    fn receiver_of(&self, name: &str, kid: Kid, enc: &[u8; ENC_LEN]) -> Result<Receiver, Error> {
+        if kid != self.kid() {
             return Err(Error::KeyNotFound {
-                name: blob.name().to_owned(),
-                wanted: blob.kid(),
+                name: name.to_owned(),
+                wanted: kid,
                 available: vec![self.kid()],
                 origin: "this private key".to_owned(),
             });
         }
         let authentication = || Error::Authentication {
-            name: blob.name().to_owned(),
-            kid: blob.kid(),
+            name: name.to_owned(),
+            kid,
         };
-        let encapped = <Kem as hpke::Kem>::EncappedKey::from_bytes(blob.enc())
-            .map_err(|_| authentication())?;
+        let encapped =
+            <Kem as hpke::Kem>::EncappedKey::from_bytes(enc).map_err(|_| authentication())?;
         let context = hpke::setup_receiver::<ExportOnlyAead, HkdfSha256, Kem>(
             &OpModeR::Base,
             &self.private,
@@ -259,8 +269,8 @@ impl Identity {
         )
         .map_err(|_| authentication())?;
         Ok(Receiver {
-            kid: blob.kid(),
-            enc: *blob.enc(),
+            kid,
+            enc: *enc,
             context,
         })
     }
@@ -287,12 +297,25 @@ impl Receiver {
                 kid: blob.kid(),
             });
         }
-        let (key, gcm_nonce) = blob_key(blob.kid(), |out| {
-            self.context.export(&blob.exporter_context(), out)
-        })?;
+        let (key, gcm) = self.blob_key(blob.env(), blob.name(), blob.nonce())?;
+        key.open(blob.name(), &blob.associated_data(), &gcm, blob.sealed())
+    }
+}
+
+impl Receiver {
+    /// The AES-256-GCM key and nonce of the blob of this encapsulation
+    /// sealed for `env` and `name` with `nonce`.
+    fn blob_key(
+        &self,
+        env: &str,
+        name: &str,
+        nonce: &[u8; V2_NONCE_LEN],
+    ) -> Result<(Key, [u8; NONCE_LEN]), Error> {
+        let context = sealant_format::exporter_context_v2(env, name, nonce);
+        let (key, gcm_nonce) = blob_key(self.kid, |out| self.context.export(&context, out))?;
         let mut gcm = [0u8; NONCE_LEN];
         gcm.copy_from_slice(&gcm_nonce);
-        key.open(blob.name(), &blob.associated_data(), &gcm, blob.sealed())
+        Ok((key, gcm))
     }
 }
 
@@ -309,6 +332,190 @@ impl fmt::Debug for Identity {
         f.debug_struct("Identity")
             .field("kid", &self.kid())
             .finish_non_exhaustive()
+    }
+}
+
+/// What a [`Keyring`] has worked out once and keeps: the receiver of each
+/// encapsulated key (one X25519 each), and the key of each embedded secret
+/// it opened (one HPKE export each), so that the next unseal of that secret
+/// costs one AES-GCM decryption, as a v1 secret does. All of it is secret
+/// key material, zeroized when the ring drops.
+#[derive(Default)]
+pub(crate) struct Cache {
+    receivers: RwLock<HashMap<Encapsulation, Arc<Receiver>>>,
+    opened: RwLock<HashMap<usize, Arc<OpenedBlob>>>,
+}
+
+/// An encapsulated key, under the kid of the key it was made for.
+type Encapsulation = (Kid, [u8; ENC_LEN]);
+
+/// An embedded secret's blob that opened, with its key.
+struct OpenedBlob {
+    key: Key,
+    nonce: [u8; NONCE_LEN],
+    associated_data: Vec<u8>,
+    sealed: &'static [u8],
+    env: &'static str,
+    kid: Kid,
+}
+
+impl Keyring {
+    /// The receiver of `enc` under the private key `kid`, made once.
+    pub(crate) fn receiver(
+        &self,
+        name: &str,
+        kid: Kid,
+        enc: &[u8; ENC_LEN],
+    ) -> Result<Arc<Receiver>, Error> {
+        let read = self
+            .cache
+            .receivers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(receiver) = read.get(&(kid, *enc)) {
+            return Ok(Arc::clone(receiver));
+        }
+        drop(read);
+        let identity = self
+            .identities
+            .iter()
+            .find(|identity| identity.kid() == kid)
+            .ok_or_else(|| self.key_not_found(name, kid))?;
+        let receiver = Arc::new(identity.receiver_of(name, kid, enc)?);
+        let mut write = self
+            .cache
+            .receivers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(Arc::clone(write.entry((kid, *enc)).or_insert(receiver)))
+    }
+
+    fn key_not_found(&self, name: &str, kid: Kid) -> Error {
+        Error::KeyNotFound {
+            name: name.to_owned(),
+            wanted: kid,
+            available: self.kids(),
+            origin: self.origin().to_owned(),
+        }
+    }
+
+    /// Opens the blob of an embedded v2 secret that this ring's keys open.
+    /// `id` tells the secret's record apart from every other one (its
+    /// address): the secret's key is kept under it once it opened.
+    pub(crate) fn open_record(
+        &self,
+        record: &RecordV2<'static>,
+        id: usize,
+    ) -> Result<Opening, Error> {
+        let known = self
+            .cache
+            .opened
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .cloned();
+        if let Some(opened) = known {
+            let plaintext = opened.key.open(
+                record.name,
+                &opened.associated_data,
+                &opened.nonce,
+                opened.sealed,
+            )?;
+            return Ok(Opening {
+                plaintext,
+                env: Some(opened.env),
+                kid: opened.kid,
+            });
+        }
+        let blob = self.choose(record)?;
+        let kid = Kid::from_bytes(blob.kid);
+        let receiver = self.receiver(record.name, kid, blob.enc)?;
+        let (key, nonce) = receiver.blob_key(blob.env, record.name, blob.nonce)?;
+        let associated_data =
+            sealant_format::associated_data_v2(blob.env, record.name, kid, blob.enc, blob.nonce);
+        let plaintext = key.open(record.name, &associated_data, &nonce, blob.sealed)?;
+        // Kept only once it opened: a tampered blob fails every time.
+        let opened = Arc::new(OpenedBlob {
+            key,
+            nonce,
+            associated_data,
+            sealed: blob.sealed,
+            env: blob.env,
+            kid,
+        });
+        self.cache
+            .opened
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, opened);
+        Ok(Opening {
+            plaintext,
+            env: Some(blob.env),
+            kid,
+        })
+    }
+
+    /// The blob of `record` to open: the one of the selected environment,
+    /// or else the one whose private key the ring holds.
+    fn choose(&self, record: &RecordV2<'static>) -> Result<BlobParts<'static>, Error> {
+        let name = record.name;
+        let held = |blob: &BlobParts<'_>| {
+            self.identities
+                .iter()
+                .any(|identity| identity.kid().to_bytes() == blob.kid)
+        };
+        let has = || record.blobs().map(|blob| blob.env.to_owned()).collect();
+        if let Some(env) = &self.environment {
+            let blob =
+                record
+                    .blobs()
+                    .find(|blob| blob.env == env)
+                    .ok_or_else(|| Error::NoBlob {
+                        name: name.to_owned(),
+                        env: Some(env.clone()),
+                        kids: self.kids(),
+                        origin: self.origin().to_owned(),
+                        has: has(),
+                    })?;
+            if !held(&blob) {
+                return Err(self.key_not_found(name, Kid::from_bytes(blob.kid)));
+            }
+            return Ok(blob);
+        }
+        let mut opens = record.blobs().filter(held);
+        let Some(blob) = opens.next() else {
+            return Err(Error::NoBlob {
+                name: name.to_owned(),
+                env: self.held_environment(),
+                kids: self.kids(),
+                origin: self.origin().to_owned(),
+                has: has(),
+            });
+        };
+        let mut envs: Vec<String> = vec![blob.env.to_owned()];
+        envs.extend(
+            opens
+                .filter(|other| other.env != blob.env)
+                .map(|other| other.env.to_owned()),
+        );
+        if envs.len() > 1 {
+            return Err(Error::AmbiguousEnvironment {
+                name: name.to_owned(),
+                envs,
+                origin: self.origin().to_owned(),
+            });
+        }
+        Ok(blob)
+    }
+
+    /// The environment of the ring's v2 keys, as the binary's blobs tell
+    /// it: only an error message needs it, so the records are searched.
+    fn held_environment(&self) -> Option<String> {
+        let kids: Vec<Kid> = self.identities.iter().map(Identity::kid).collect();
+        crate::all()
+            .flat_map(|sealed| sealed.environments())
+            .find(|(_, kid)| kids.contains(kid))
+            .map(|(env, _)| env.to_owned())
     }
 }
 

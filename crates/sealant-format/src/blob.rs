@@ -115,11 +115,11 @@ impl fmt::Display for BlobError {
             Self::NotSealed => f.write_str("not a sealed blob: it does not start with `sealant:`"),
             Self::UnsupportedVersion { found: Some(v) } => write!(
                 f,
-                "unsupported blob version v{v}: this version of sealant reads v1 blobs"
+                "unsupported blob version v{v}: this version of sealant reads v1 and v2 blobs"
             ),
-            Self::UnsupportedVersion { found: None } => {
-                f.write_str("unsupported blob version: `sealant:` must be followed by `v1:`")
-            }
+            Self::UnsupportedVersion { found: None } => f.write_str(
+                "unsupported blob version: `sealant:` must be followed by `v1:` or `v2:`",
+            ),
             Self::Whitespace { at } => write!(
                 f,
                 "the blob contains whitespace at character {at}; a blob is one token with no spaces or line breaks"

@@ -26,7 +26,9 @@
 
 use alloc::vec::Vec;
 
-use crate::{BLOB_PREFIX, BLOB_VERSION, KID_LEN, NONCE_LEN, TAG_LEN};
+use crate::{
+    BLOB_PREFIX, BLOB_VERSION, BlobV2, ENC_LEN, KID_LEN, NONCE_LEN, TAG_LEN, V2_NONCE_LEN,
+};
 
 /// The first byte of every record; never 0.
 pub const RECORD_VERSION: u8 = 1;
@@ -153,9 +155,185 @@ impl<'a> Record<'a> {
     }
 }
 
+/// The first byte of a record of a v2 item: one or more v2 blobs, one per
+/// environment.
+pub const RECORD_V2_VERSION: u8 = 2;
+
+/// Per blob of a v2 record: the environment's length, the ciphertext's
+/// length, kid, encapsulated key, nonce.
+const BLOB_V2_HEADER_LEN: usize = 1 + 4 + KID_LEN + ENC_LEN + V2_NONCE_LEN;
+
+/// One embedded v2 item. Its record is, in this order:
+///
+/// | bytes | what |
+/// |---|---|
+/// | 1 | [`RECORD_V2_VERSION`] |
+/// | 1 | length of the name |
+/// | 1 | length of the key variable, 0 for [`DEFAULT_KEY_VAR`] |
+/// | 1 | number of blobs, at least 1 |
+/// | … | name, ASCII |
+/// | … | key variable, ASCII |
+/// | … | each blob, as below |
+///
+/// and each blob:
+///
+/// | bytes | what |
+/// |---|---|
+/// | 1 | length of the environment |
+/// | 4 | length of the ciphertext and tag, little-endian |
+/// | 4 | kid |
+/// | 32 | encapsulated key |
+/// | 16 | nonce |
+/// | … | environment, ASCII |
+/// | … | ciphertext and tag |
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordV2<'a> {
+    /// The secret's name.
+    pub name: &'a str,
+    /// The variable whose keys open the secret.
+    pub key_var: &'a str,
+    /// How many blobs the record holds.
+    pub count: u8,
+    /// The blobs, encoded as above; [`RecordV2::blobs`] reads them.
+    blobs: &'a [u8],
+}
+
+/// One blob of a [`RecordV2`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlobParts<'a> {
+    /// The deployment environment it is sealed for.
+    pub env: &'a str,
+    /// The id of the public key it is sealed to.
+    pub kid: [u8; KID_LEN],
+    /// The HPKE encapsulated key.
+    pub enc: &'a [u8; ENC_LEN],
+    /// The blob's nonce.
+    pub nonce: &'a [u8; V2_NONCE_LEN],
+    /// The ciphertext followed by its tag.
+    pub sealed: &'a [u8],
+}
+
+impl<'a> BlobParts<'a> {
+    /// The parts of a parsed blob.
+    pub fn of(blob: &'a BlobV2<'a>) -> Self {
+        Self {
+            env: blob.env(),
+            kid: blob.kid().to_bytes(),
+            enc: blob.enc(),
+            nonce: blob.nonce(),
+            sealed: blob.sealed(),
+        }
+    }
+
+    fn decode(bytes: &'a [u8]) -> Option<(Self, &'a [u8])> {
+        let (header, rest) = bytes.split_first_chunk::<BLOB_V2_HEADER_LEN>()?;
+        let (&[env_len, l0, l1, l2, l3, k0, k1, k2, k3], header) =
+            header.split_first_chunk::<9>()?;
+        let (enc, nonce) = header.split_first_chunk::<ENC_LEN>()?;
+        let nonce: &[u8; V2_NONCE_LEN] = nonce.try_into().ok()?;
+        let sealed_len = usize::try_from(u32::from_le_bytes([l0, l1, l2, l3])).ok()?;
+        if env_len == 0 || sealed_len < TAG_LEN {
+            return None;
+        }
+        let (env, rest) = rest.split_at_checked(usize::from(env_len))?;
+        let (sealed, rest) = rest.split_at_checked(sealed_len)?;
+        let parts = Self {
+            env: core::str::from_utf8(env).ok()?,
+            kid: [k0, k1, k2, k3],
+            enc,
+            nonce,
+            sealed,
+        };
+        Some((parts, rest))
+    }
+
+    fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), RecordTooLong> {
+        let env_len = u8::try_from(self.env.len()).map_err(|_| RecordTooLong)?;
+        let sealed_len = u32::try_from(self.sealed.len()).map_err(|_| RecordTooLong)?;
+        out.push(env_len);
+        out.extend_from_slice(&sealed_len.to_le_bytes());
+        out.extend_from_slice(&self.kid);
+        out.extend_from_slice(self.enc);
+        out.extend_from_slice(self.nonce);
+        out.extend_from_slice(self.env.as_bytes());
+        out.extend_from_slice(self.sealed);
+        Ok(())
+    }
+}
+
+impl<'a> RecordV2<'a> {
+    /// The record's bytes for the item `name` whose keys come from
+    /// `key_var`, holding `blobs` (at least one, at most 255).
+    pub fn encode(
+        name: &str,
+        key_var: &str,
+        blobs: &[BlobParts<'_>],
+    ) -> Result<Vec<u8>, RecordTooLong> {
+        let key_var = if key_var == DEFAULT_KEY_VAR {
+            ""
+        } else {
+            key_var
+        };
+        let name_len = u8::try_from(name.len()).map_err(|_| RecordTooLong)?;
+        let key_var_len = u8::try_from(key_var.len()).map_err(|_| RecordTooLong)?;
+        let count = u8::try_from(blobs.len()).map_err(|_| RecordTooLong)?;
+        if count == 0 || name.is_empty() {
+            return Err(RecordTooLong);
+        }
+        let mut out = Vec::new();
+        out.extend_from_slice(&[RECORD_V2_VERSION, name_len, key_var_len, count]);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(key_var.as_bytes());
+        for blob in blobs {
+            blob.encode_into(&mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// Reads the v2 record at the start of `bytes`, and returns it with the
+    /// bytes after it; `None` if they do not start with a whole,
+    /// well-formed v2 record. Every blob is read, so that
+    /// [`RecordV2::blobs`] cannot fail.
+    pub fn decode(bytes: &'a [u8]) -> Option<(Self, &'a [u8])> {
+        let (&[version, name_len, key_var_len, count], rest) = bytes.split_first_chunk::<4>()?;
+        if version != RECORD_V2_VERSION || name_len == 0 || count == 0 {
+            return None;
+        }
+        let (name, rest) = rest.split_at_checked(usize::from(name_len))?;
+        let (key_var, blobs) = rest.split_at_checked(usize::from(key_var_len))?;
+        let mut rest = blobs;
+        for _ in 0..count {
+            rest = BlobParts::decode(rest)?.1;
+        }
+        let record = Self {
+            name: core::str::from_utf8(name).ok()?,
+            key_var: match key_var {
+                [] => DEFAULT_KEY_VAR,
+                named => core::str::from_utf8(named).ok()?,
+            },
+            count,
+            blobs: &blobs[..blobs.len() - rest.len()],
+        };
+        Some((record, rest))
+    }
+
+    /// The record's blobs, in the order the item lists them.
+    pub fn blobs(&self) -> impl Iterator<Item = BlobParts<'a>> + use<'a> {
+        let mut rest = self.blobs;
+        core::iter::from_fn(move || {
+            let (parts, tail) = BlobParts::decode(rest)?;
+            rest = tail;
+            Some(parts)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
     use crate::{Kid, associated_data};
 
     fn record(aad: &str) -> Record<'_> {
@@ -232,5 +410,96 @@ mod tests {
             ..record(&aad)
         };
         assert_eq!(record.encode(), Err(RecordTooLong));
+    }
+
+    /// Environment, kid, encapsulated key, nonce, ciphertext.
+    type OwnedBlob = (
+        &'static str,
+        [u8; KID_LEN],
+        [u8; ENC_LEN],
+        [u8; V2_NONCE_LEN],
+        Vec<u8>,
+    );
+
+    fn v2_blobs() -> [OwnedBlob; 2] {
+        [
+            (
+                "production",
+                [1, 2, 3, 4],
+                [5; ENC_LEN],
+                [6; V2_NONCE_LEN],
+                vec![7; TAG_LEN + 2],
+            ),
+            (
+                "staging",
+                [9, 9, 9, 9],
+                [8; ENC_LEN],
+                [7; V2_NONCE_LEN],
+                vec![6; TAG_LEN],
+            ),
+        ]
+    }
+
+    #[test]
+    fn v2_round_trip_and_rest() {
+        let owned = v2_blobs();
+        let parts: Vec<BlobParts<'_>> = owned
+            .iter()
+            .map(|(env, kid, enc, nonce, sealed)| BlobParts {
+                env,
+                kid: *kid,
+                enc,
+                nonce,
+                sealed,
+            })
+            .collect();
+        for key_var in [DEFAULT_KEY_VAR, "PAYMENTS_KEY"] {
+            let mut bytes = RecordV2::encode("STRIPE_API_KEY", key_var, &parts).unwrap();
+            bytes.extend_from_slice(&[0, RECORD_V2_VERSION]);
+            let (record, rest) = RecordV2::decode(&bytes).unwrap();
+            assert_eq!(rest, [0, RECORD_V2_VERSION]);
+            assert_eq!(
+                (record.name, record.key_var, record.count),
+                ("STRIPE_API_KEY", key_var, 2)
+            );
+            assert_eq!(record.blobs().collect::<Vec<_>>(), parts);
+        }
+        // A v1 record is not a v2 one, and the other way round.
+        let bytes = RecordV2::encode("A", DEFAULT_KEY_VAR, &parts[..1]).unwrap();
+        assert_eq!(Record::decode(&bytes), None);
+        let aad = associated_data("A", Kid::from_bytes([0; 4]));
+        assert_eq!(RecordV2::decode(&record(&aad).encode().unwrap()), None);
+    }
+
+    #[test]
+    fn v2_every_truncation_and_bad_header_is_refused() {
+        let owned = v2_blobs();
+        let parts: Vec<BlobParts<'_>> = owned
+            .iter()
+            .map(|(env, kid, enc, nonce, sealed)| BlobParts {
+                env,
+                kid: *kid,
+                enc,
+                nonce,
+                sealed,
+            })
+            .collect();
+        let bytes = RecordV2::encode("DB_PASSWORD", "APP_KEY", &parts).unwrap();
+        for len in 0..bytes.len() {
+            assert_eq!(RecordV2::decode(&bytes[..len]), None, "truncated to {len}");
+        }
+        let mut no_blobs = bytes.clone();
+        no_blobs[3] = 0;
+        assert_eq!(RecordV2::decode(&no_blobs), None);
+        let mut no_name = bytes.clone();
+        no_name[1] = 0;
+        assert_eq!(RecordV2::decode(&no_name), None);
+        assert_eq!(RecordV2::encode("A", "", &[]), Err(RecordTooLong));
+        let long = "e".repeat(256);
+        let too_long = BlobParts {
+            env: &long,
+            ..parts[0]
+        };
+        assert_eq!(RecordV2::encode("A", "", &[too_long]), Err(RecordTooLong));
     }
 }

@@ -4,7 +4,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens as _, quote};
 
 use crate::parse::{Args, SecretItem};
-use crate::validate;
+use crate::validate::{self, Checked};
 
 pub(crate) fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut item = match SecretItem::parse(input.clone()) {
@@ -25,7 +25,7 @@ pub(crate) fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let checked = Args::parse(args).and_then(|args| validate::check(&args, &mut item));
     match checked {
-        Ok(record) => expand(item, &record),
+        Ok(checked) => expand(item, &checked),
         Err(error) => {
             // One mistake, one error: the item still exists, with a value of
             // the right type, so that its uses compile.
@@ -51,11 +51,18 @@ pub(crate) fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// The record holds no pointer, so it costs the binary no relocation; a
 /// `const` holds pointers into it only where it is used.
-fn expand(mut item: SecretItem, record: &[u8]) -> TokenStream {
-    let len = record.len();
-    let bytes = Literal::byte_string(record);
+fn expand(mut item: SecretItem, checked: &Checked) -> TokenStream {
+    let len = checked.record.len();
+    let bytes = Literal::byte_string(&checked.record);
+    // `include_bytes!` puts Sealant.toml in the crate's dependency info, so
+    // that cargo rebuilds the crate, and checks its blobs again, when the
+    // file changes.
+    let track = checked.policy_file.as_deref().map(|path| {
+        quote! { const _: &[u8] = ::core::include_bytes!(#path); }
+    });
     // Verbatim: the tokens are printed as they are, not parsed again.
     *item.expr_mut() = syn::Expr::Verbatim(quote! {{
+        #track
         ::sealant::__private::SEALANT_RECORDS! {
             #![linkme_macro = ::sealant::__private::SEALANT_RECORDS]
             static RECORD: [u8; #len] = *#bytes;

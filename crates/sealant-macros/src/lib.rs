@@ -8,6 +8,9 @@
 
 mod expand;
 mod parse;
+#[cfg(feature = "v2")]
+mod policy;
+mod v2;
 mod validate;
 
 use proc_macro::TokenStream;

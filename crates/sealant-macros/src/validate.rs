@@ -22,7 +22,7 @@ pub(crate) struct Rejection {
 
 /// Checks an item's type, arguments and blob, and returns the record that
 /// the expansion embeds (see `sealant_format::record`).
-pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Vec<u8>> {
+pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Checked> {
     if let Some(token) = item.mutability() {
         return Err(syn::Error::new(
             token.span,
@@ -50,20 +50,13 @@ pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Vec<u8>> 
         None => item.ident().to_string(),
     };
 
-    let literal = match Value::of(item.expr()) {
-        Some(Value::One(lit)) => lit.clone(),
-        Some(Value::List(_)) => {
-            return Err(syn::Error::new_spanned(
-                item.expr(),
-                "a list of blobs (one per environment) needs v2 blobs, which this version \
-                 of sealant cannot open yet; give one blob",
-            ));
-        }
-        None => {
-            return Err(syn::Error::new_spanned(
-                item.expr(),
-                sealant_syntax::VALUE_SHAPE,
-            ));
+    let value = Value::of(item.expr())
+        .ok_or_else(|| syn::Error::new_spanned(item.expr(), sealant_syntax::VALUE_SHAPE))?;
+    let literal = match value {
+        Value::One(lit) if !literal_text(lit).starts_with(V2_PREFIX) => lit.clone(),
+        value => {
+            let named = args.name.is_some();
+            return crate::v2::check(&name, named, &key_var, item.expr(), value.literals());
         }
     };
     let text = literal_text(&literal);
@@ -86,12 +79,55 @@ pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Vec<u8>> 
     };
     // The name and the variable were checked above to fit; only a
     // ciphertext over 4 GiB does not.
-    record.encode().map_err(|_| {
-        syn::Error::new(
-            literal.span(),
-            "this sealed blob is too large to embed: a secret must be under 4 GiB",
-        )
+    let record = record.encode().map_err(|_| too_large(literal.span()))?;
+    Ok(Checked {
+        record,
+        policy_file: None,
     })
+}
+
+/// What a checked item embeds.
+pub(crate) struct Checked {
+    /// The record (see `sealant_format::record`).
+    pub(crate) record: Vec<u8>,
+    /// The Sealant.toml its blobs were checked against, if this is the
+    /// first item of the build to use it: the expansion includes it so that
+    /// cargo rebuilds the crate when it changes.
+    pub(crate) policy_file: Option<String>,
+}
+
+/// The start of every v2 blob.
+pub(crate) const V2_PREFIX: &str = "sealant:v2:";
+
+pub(crate) fn too_large(span: Span) -> syn::Error {
+    syn::Error::new(
+        span,
+        "this sealed blob is too large to embed: a secret must be under 4 GiB",
+    )
+}
+
+/// What a literal that is not a blob at all gets: an error that neither
+/// shows nor points at its text.
+pub(crate) fn not_a_blob(name: &str) -> String {
+    format!(
+        "expected a sealed blob, but this string is not one (its text is not shown, \
+         in case it is a plaintext secret); seal the secret with \
+         `cargo sealant seal --name {name}` and paste the blob it prints"
+    )
+}
+
+/// The error for a blob sealed for another name.
+pub(crate) fn name_mismatch(sealed_for: &str, name: &str, name_from_arg: bool) -> String {
+    let rename_hint = if name_from_arg {
+        format!("or change `name = \"{name}\"` to `name = \"{sealed_for}\"`")
+    } else {
+        format!("or add `#[secret(name = \"{sealed_for}\")]` if it belongs here")
+    };
+    format!(
+        "this blob is sealed for the name `{sealed_for}`, but this secret is named `{name}`: \
+         a blob only opens under the name it was sealed for; \
+         re-seal it with `cargo sealant seal --name {name}`, {rename_hint}"
+    )
 }
 
 /// Checks the blob's text and that it is sealed for `name`.
@@ -106,11 +142,7 @@ pub(crate) fn check_blob<'a>(
     let seal = format!("`cargo sealant seal --name {name}`");
     let blob = Blob::parse(text).map_err(|error| match error {
         BlobError::NotSealed => Rejection {
-            message: format!(
-                "expected a sealed blob, but this string is not one (its text is not shown, \
-                 in case it is a plaintext secret); seal the secret with {seal} \
-                 and paste the blob it prints"
-            ),
+            message: not_a_blob(name),
             is_blob: false,
         },
         error => Rejection {
@@ -121,24 +153,8 @@ pub(crate) fn check_blob<'a>(
         },
     })?;
     if blob.name() != name {
-        let rename_hint = if name_from_arg {
-            format!(
-                "or change `name = \"{name}\"` to `name = \"{}\"`",
-                blob.name()
-            )
-        } else {
-            format!(
-                "or add `#[secret(name = \"{}\")]` if it belongs here",
-                blob.name()
-            )
-        };
         return Err(Rejection {
-            message: format!(
-                "this blob is sealed for the name `{}`, but this secret is named `{name}`: \
-                 a blob only opens under the name it was sealed for; \
-                 re-seal it with `cargo sealant seal --name {name}`, {rename_hint}",
-                blob.name()
-            ),
+            message: name_mismatch(blob.name(), name, name_from_arg),
             is_blob: true,
         });
     }
@@ -148,7 +164,7 @@ pub(crate) fn check_blob<'a>(
 /// The text of a string literal. A blob has no escapes, so its text is the
 /// literal's source between the quotes; only other literals go through
 /// syn's unescaping, which is slow in the debug builds where proc macros run.
-fn literal_text(literal: &LitStr) -> String {
+pub(crate) fn literal_text(literal: &LitStr) -> String {
     let source = literal.token().to_string();
     match source
         .strip_prefix('"')

@@ -169,11 +169,11 @@ pub enum BlobRefusal {
     },
 }
 
-impl fmt::Display for BlobRefusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl BlobRefusal {
+    /// The refusal, with the command that fixes it for the secret `name`.
+    pub fn describe(&self, name: &str) -> String {
         match self {
-            Self::UndeclaredEnvironment { env, declared } => write!(
-                f,
+            Self::UndeclaredEnvironment { env, declared } => format!(
                 "the blob is sealed for environment `{env}`, which {FILE_NAME} does not declare \
                  (it declares: {}); add it with `cargo sealant keygen --env {env}`",
                 if declared.is_empty() {
@@ -182,17 +182,21 @@ impl fmt::Display for BlobRefusal {
                     declared.join(", ")
                 }
             ),
-            Self::UnknownKid { env, kid } => write!(
-                f,
+            Self::UnknownKid { env, kid } => format!(
                 "the blob is sealed to key {kid}, which is not one of environment `{env}`'s keys \
-                 in {FILE_NAME}; re-seal it with `cargo sealant set NAME --env {env}`"
+                 in {FILE_NAME}; re-seal it with `cargo sealant set {name} --env {env}`"
             ),
-            Self::Revoked { env, kid } => write!(
-                f,
+            Self::Revoked { env, kid } => format!(
                 "the blob is sealed to key {kid} of environment `{env}`, which {FILE_NAME} marks \
-                 revoked; re-seal it with `cargo sealant set NAME --env {env}`"
+                 revoked; re-seal it with `cargo sealant set {name} --env {env}`"
             ),
         }
+    }
+}
+
+impl fmt::Display for BlobRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe("NAME"))
     }
 }
 
