@@ -349,6 +349,15 @@ impl Keyring {
             .open(blob)
     }
 
+    /// Opens a parsed blob of either version with the key its kid names.
+    #[cfg(feature = "v2")]
+    pub fn open_any(&self, blob: &sealant_format::AnyBlob<'_>) -> Result<SecretString, Error> {
+        match blob {
+            sealant_format::AnyBlob::V1(blob) => self.open(blob),
+            sealant_format::AnyBlob::V2(blob) => self.open_v2(blob),
+        }
+    }
+
     /// The environment whose blobs this ring opens when its keys open
     /// blobs of several environments of one secret; see
     /// [`Keyring::select_environment`].

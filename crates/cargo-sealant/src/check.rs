@@ -4,17 +4,24 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use sealant_format::{Blob, BlobError};
+use sealant_format::{AnyBlob, BlobError};
+use sealant_policy::Status;
 use serde_json::json;
 
 use crate::cli::CheckArgs;
 use crate::error::CliError;
 use crate::keys::TreeKeys;
+use crate::policy::Policies;
 use crate::scan::{self, Found, Slot};
 
 /// What checking one value found.
 pub(crate) struct Outcome {
     pub(crate) kid: Option<String>,
+    /// The environment of a v2 blob.
+    pub(crate) env: Option<String>,
+    /// Whether a v2 blob is sealed to a key Sealant.toml marks retired: it
+    /// builds and opens, and should be re-sealed.
+    pub(crate) retired: bool,
     /// Whether it was decrypted (only when a key was available).
     pub(crate) opened: bool,
     /// What is wrong, and the hint that fixes it.
@@ -27,11 +34,13 @@ pub(crate) struct Outcome {
 pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
     let tree = scan::scan_tree(&args.paths)?;
     let mut keys = TreeKeys::new(args.key_file.iter().cloned().collect());
+    let mut policies = Policies::default();
     let found: Vec<&Found> = tree.found().collect();
-    let outcomes: Vec<Outcome> = found
+    let mut outcomes: Vec<Outcome> = found
         .iter()
-        .map(|f| check_one(f, &mut keys, args.require_keys))
+        .map(|f| check_one(f, &mut keys, &mut policies, args.require_keys))
         .collect();
+    check_items(&found, &mut outcomes, &mut policies);
     // Each variable whose keys are missing or broken, said once.
     let mut key_problems: BTreeMap<&str, (String, String, Vec<String>)> = BTreeMap::new();
     for (f, o) in found.iter().zip(&outcomes) {
@@ -65,6 +74,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
                     "line": f.line,
                     "name": display_name(f),
                     "kid": o.kid,
+                    "environment": o.env,
+                    "retired": o.retired,
                     "key_var": f.key_var(),
                     "opened": o.opened,
                     "ok": o.problem.is_none() && o.key_var_problem.is_none(),
@@ -100,6 +111,18 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
                         "{}: {}: {message}\n  hint: {hint}",
                         f.location(),
                         display_name(f)
+                    )?;
+                }
+            }
+            for (f, o) in found.iter().zip(&outcomes) {
+                if let (true, Some(env), Some(kid)) = (o.retired, &o.env, &o.kid) {
+                    writeln!(
+                        out,
+                        "{}: {}: warning: sealed to key {kid} of `{env}`, which Sealant.toml marks retired\n  hint: re-seal it to the active key with `cargo sealant set {} --env {env} --file {}`",
+                        f.location(),
+                        display_name(f),
+                        display_name(f),
+                        f.file.display()
                     )?;
                 }
             }
@@ -162,6 +185,68 @@ pub(crate) fn display_name(found: &Found) -> String {
         .map_or_else(|| "(unnamed)".to_owned(), |blob| blob.name().to_owned())
 }
 
+/// The checks of a whole item with v2 blobs, as the build makes them: one
+/// blob per environment, and one for each environment Sealant.toml
+/// requires. An item whose blobs have problems of their own is left to
+/// those.
+fn check_items(found: &[&Found], outcomes: &mut [Outcome], policies: &mut Policies) {
+    let mut items: BTreeMap<(&std::path::Path, usize), Vec<usize>> = BTreeMap::new();
+    for (i, f) in found.iter().enumerate() {
+        if let Some(item) = &f.item {
+            items.entry((&f.file, item.index)).or_default().push(i);
+        }
+    }
+    for ((file, _), members) in items {
+        if members.iter().any(|&i| outcomes[i].problem.is_some())
+            || members.iter().all(|&i| outcomes[i].env.is_none())
+        {
+            continue;
+        }
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for &i in &members {
+            let Some(env) = outcomes[i].env.clone() else {
+                continue;
+            };
+            if let Some(first) = seen.insert(env.clone(), i) {
+                seen.insert(env.clone(), first);
+                outcomes[i].problem = Some((
+                    format!(
+                        "the item already has a blob for environment `{env}` (line {}); an item holds one blob per environment",
+                        found[first].line
+                    ),
+                    "keep the current one and remove the other".to_owned(),
+                ));
+            }
+        }
+        let Ok(loaded) = policies.for_file(file) else {
+            continue;
+        };
+        let missing: Vec<&str> = loaded
+            .policy
+            .require()
+            .iter()
+            .map(String::as_str)
+            .filter(|env| !seen.contains_key(*env))
+            .collect();
+        let first = members[0];
+        if !missing.is_empty() && outcomes[first].problem.is_none() {
+            let name = display_name(found[first]);
+            let flags: String = missing.iter().map(|env| format!(" --env {env}")).collect();
+            outcomes[first].problem = Some((
+                format!(
+                    "no blob for environment {}, which {} requires of every secret",
+                    missing.join(", "),
+                    loaded.path.display()
+                ),
+                format!(
+                    "add one with `cargo sealant set {name}{flags} --file {}`",
+                    found[first].file.display()
+                ),
+            ));
+        }
+    }
+}
+
 /// What is wrong with a value's shape, before any key: `None` when it is a
 /// well-formed blob (of any name).
 pub(crate) fn shape_problem(found: &Found) -> Option<(String, String)> {
@@ -195,10 +280,12 @@ pub(crate) fn shape_problem(found: &Found) -> Option<(String, String)> {
                 "`#[secret]` takes `name = \"...\"` and `key_var = \"...\"`".to_owned(),
             ));
         }
-        if item.list {
+        if item.list && matches!(found.blob(), Some(AnyBlob::V1(_))) {
             return Some((
-                "a list of blobs (one per environment) needs v2 blobs, which this version cannot open yet".to_owned(),
-                "give one blob".to_owned(),
+                "a list holds v2 blobs, one per environment, and this is a v1 blob, which is not tied to an environment".to_owned(),
+                format!(
+                    "give it alone as the item's value, or seal one blob per environment with `cargo sealant set {name} --env ENV`"
+                ),
             ));
         }
     }
@@ -217,7 +304,7 @@ pub(crate) fn shape_problem(found: &Found) -> Option<(String, String)> {
             ));
         }
     };
-    match Blob::parse(text) {
+    match AnyBlob::parse(text) {
         Ok(_) => None,
         // Never show it: it may be a plaintext pasted in the wrong place.
         Err(BlobError::NotSealed) => Some((
@@ -235,9 +322,16 @@ pub(crate) fn shape_problem(found: &Found) -> Option<(String, String)> {
 
 /// Checks one value: its shape, its blob's name against its item's, and,
 /// when keys for its variable are available, that it opens.
-pub(crate) fn check_one(found: &Found, keys: &mut TreeKeys, require_keys: bool) -> Outcome {
+pub(crate) fn check_one(
+    found: &Found,
+    keys: &mut TreeKeys,
+    policies: &mut Policies,
+    require_keys: bool,
+) -> Outcome {
     let mut outcome = Outcome {
         kid: None,
+        env: None,
+        retired: false,
         opened: false,
         problem: shape_problem(found),
         key_var_problem: None,
@@ -249,6 +343,7 @@ pub(crate) fn check_one(found: &Found, keys: &mut TreeKeys, require_keys: bool) 
         return outcome;
     };
     outcome.kid = Some(blob.kid().to_string());
+    outcome.env = blob.env().map(str::to_owned);
     if let Some(expected) = found.expected_name()
         && expected != blob.name()
     {
@@ -264,10 +359,36 @@ pub(crate) fn check_one(found: &Found, keys: &mut TreeKeys, require_keys: bool) 
         ));
         return outcome;
     }
+    if let AnyBlob::V2(v2) = &blob {
+        match policies.for_file(&found.file) {
+            Err(problem) => {
+                outcome.problem = Some(problem);
+                return outcome;
+            }
+            Ok(loaded) => match loaded.policy.check_blob(v2.env(), v2.kid()) {
+                Ok(status) => outcome.retired = status == Status::Retired,
+                Err(refusal) => {
+                    let name = display_name(found);
+                    outcome.problem = Some((
+                        format!(
+                            "{} (per {})",
+                            refusal.describe(&name),
+                            loaded.path.display()
+                        ),
+                        "the build refuses this blob too".to_owned(),
+                    ));
+                    return outcome;
+                }
+            },
+        }
+    }
     match keys.for_var(found.key_var()) {
         Ok(None) if !require_keys => {}
         Ok(None) | Err(_) => outcome.key_var_problem = Some(found.key_var().to_owned()),
-        Ok(Some(ring)) => match ring.open(&blob) {
+        // A v2 blob opens with its environment's private key only: the
+        // keys at hand may be another environment's, which is no problem.
+        Ok(Some(ring)) if blob.env().is_some() && !ring.kids().contains(&blob.kid()) => {}
+        Ok(Some(ring)) => match ring.open_any(&blob) {
             Ok(_plaintext) => outcome.opened = true,
             Err(error) => {
                 outcome.problem = Some((

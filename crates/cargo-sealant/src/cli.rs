@@ -191,6 +191,12 @@ pub(crate) struct RevealArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) key_file: Option<PathBuf>,
 
+    /// For a secret with one blob per environment: the environment whose
+    /// blob to open (its private key is needed). Without it, the blob whose
+    /// key is at hand.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
+
     /// Print the plaintext even when stdout is not a terminal (a pipe or
     /// a file, where it may be kept).
     #[arg(long)]

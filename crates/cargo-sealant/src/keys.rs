@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use sealant::{Error, Keyring, SecretString};
-use sealant_format::Blob;
+use sealant_format::AnyBlob;
 
 use crate::error::CliError;
 
@@ -99,9 +99,9 @@ impl TreeKeys {
     }
 
     /// Opens a blob with the keys of `var`.
-    pub(crate) fn open(&mut self, var: &str, blob: &Blob<'_>) -> Result<SecretString, String> {
+    pub(crate) fn open(&mut self, var: &str, blob: &AnyBlob<'_>) -> Result<SecretString, String> {
         match self.for_var(var) {
-            Ok(Some(ring)) => ring.open(blob).map_err(|e| e.to_string()),
+            Ok(Some(ring)) => ring.open_any(blob).map_err(|e| e.to_string()),
             Ok(None) => Err(format!(
                 "no key: neither {var} nor {var}_FILE is set, and no --key-file was given"
             )),

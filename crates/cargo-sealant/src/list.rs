@@ -17,16 +17,24 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
     let rows: Vec<_> = tree
         .found()
         .map(|f| {
-            let kid = match (f.blob(), shape_problem(f)) {
-                (Some(blob), None) => blob.kid().to_string(),
-                _ => "not-a-blob".to_owned(),
+            let (kid, env) = match (f.blob(), shape_problem(f)) {
+                (Some(blob), None) => (blob.kid().to_string(), blob.env().map(str::to_owned)),
+                _ => ("not-a-blob".to_owned(), None),
             };
-            (f, display_name(f), f.location(), kid, f.key_var())
+            (f, display_name(f), f.location(), kid, f.key_var(), env)
         })
         .collect();
+    // The blobs of one list are one secret: warn of a name held by two
+    // items, not by two environments of one.
+    let mut items = std::collections::BTreeSet::new();
     warn_duplicates(
         &rows
             .iter()
+            .filter(|r| {
+                r.0.item
+                    .as_ref()
+                    .is_none_or(|item| items.insert((&r.0.file, item.index)))
+            })
             .map(|r| (r.1.as_str(), r.2.as_str()))
             .collect::<Vec<_>>(),
     );
@@ -34,8 +42,8 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
     let written = if args.json {
         let secrets: Vec<_> = rows
             .iter()
-            .map(|(f, name, _, kid, var)| {
-                json!({"name": name, "file": f.file.display().to_string(), "line": f.line, "kid": kid, "key_var": var})
+            .map(|(f, name, _, kid, var, env)| {
+                json!({"name": name, "file": f.file.display().to_string(), "line": f.line, "kid": kid, "environment": env, "key_var": var})
             })
             .collect();
         let skipped = tree.skipped_json();
@@ -43,9 +51,20 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
     } else {
         let width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
         let loc_width = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
-        rows.iter().try_for_each(|(_, name, location, kid, var)| {
-            writeln!(out, "{name:width$}  {location:loc_width$}  {kid}  {var}")
-        })
+        // A v1 blob opens in every environment: `*`.
+        let env_width = rows
+            .iter()
+            .map(|r| r.5.as_deref().map_or(1, str::len))
+            .max()
+            .unwrap_or(0);
+        rows.iter()
+            .try_for_each(|(_, name, location, kid, var, env)| {
+                let env = env.as_deref().unwrap_or("*");
+                writeln!(
+                    out,
+                    "{name:width$}  {location:loc_width$}  {env:env_width$}  {kid}  {var}"
+                )
+            })
     };
     written.map_err(|e| CliError::io("cannot write the list", &e, "check where stdout goes"))
 }

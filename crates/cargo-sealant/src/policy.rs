@@ -1,6 +1,8 @@
 //! Finding, reading and editing Sealant.toml for the commands that use it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use sealant::Recipient;
 use sealant_policy::{FILE_NAME, Policy};
@@ -92,6 +94,42 @@ fn recipient_of(key: &sealant_policy::PublicKey) -> Result<Recipient, String> {
             key.kid,
             recipient.kid()
         ))
+    }
+}
+
+/// The Sealant.toml of each source file (the nearest at or above its
+/// directory, as the macro finds it from the crate's directory), read once
+/// per file found.
+#[derive(Default)]
+pub(crate) struct Policies {
+    by_dir: HashMap<PathBuf, Result<Rc<Loaded>, (String, String)>>,
+}
+
+impl Policies {
+    /// The Sealant.toml that governs the v2 blobs of `file`, or what is
+    /// wrong (a message and a hint).
+    pub(crate) fn for_file(&mut self, file: &Path) -> Result<Rc<Loaded>, (String, String)> {
+        let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
+        let dir = write::dir_of(&absolute).to_owned();
+        self.by_dir
+            .entry(dir)
+            .or_insert_with_key(|dir| {
+                let path = sealant_policy::find(dir).ok_or_else(|| {
+                    (
+                        format!(
+                            "a v2 blob is checked against {FILE_NAME}, and there is none in {} or above",
+                            dir.display()
+                        ),
+                        "run `cargo sealant init` at the crate or workspace root, then \
+                         `cargo sealant keygen --env ENV`"
+                            .to_owned(),
+                    )
+                })?;
+                load_at(path)
+                    .map(Rc::new)
+                    .map_err(|error| (error.to_string(), format!("fix {FILE_NAME}")))
+            })
+            .clone()
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sealant::{ExposeSecret, Keyring, Kid};
+use sealant_format::AnyBlob;
 
 use crate::check::Problems;
 use crate::cli::RotateArgs;
@@ -55,6 +56,7 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
     let mut rewrites = Vec::new();
     let mut problems = Problems::default();
     let mut old_kids = BTreeSet::new();
+    let mut v2_left = 0usize;
     let mut vars: BTreeMap<String, BTreeSet<Kid>> = BTreeMap::new();
     let progress = progress_bar(tree.files.len() as u64, "opening");
     for file in tree.files {
@@ -66,6 +68,12 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
                     f,
                     "not a well-formed sealed blob (run `cargo sealant check`)",
                 );
+                continue;
+            };
+            // rotate moves v1 blobs to a new v1 key; a v2 blob is sealed to
+            // its environment's public key and stays as it is.
+            let AnyBlob::V1(blob) = blob else {
+                v2_left += 1;
                 continue;
             };
             if only_kid.is_some_and(|kid| kid != blob.kid()) {
@@ -128,7 +136,7 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
         return Err(CliError::new(
             format!(
                 "rotate changed nothing: the blobs to rotate take their keys from {} variables, \
-                 {}; one new key for all of them would merge what `#[secret(env = ...)]` keeps apart",
+                 {}; one new key for all of them would merge what `#[secret(key_var = ...)]` keeps apart",
                 vars.len(),
                 each.join(" and ")
             ),
@@ -136,6 +144,12 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
         ));
     }
 
+    if v2_left > 0 {
+        eprintln!(
+            "left {v2_left} v2 blobs as they are: rotate moves v1 blobs to a new v1 key, \
+             and a v2 blob stays sealed to its environment's key"
+        );
+    }
     let secrets: usize = rewrites.iter().map(|r| r.edits.len()).sum();
     let old: Vec<_> = old_kids.iter().map(Kid::to_string).collect();
     let summary = format!(
@@ -226,7 +240,7 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
             file.found
                 .iter()
                 .filter_map(scan::Found::blob)
-                .filter(|blob| blob.kid() == new_key.kid() && new_ring.open(blob).is_ok())
+                .filter(|blob| blob.kid() == new_key.kid() && new_ring.open_any(blob).is_ok())
                 .count()
         });
         if reopened.map_or(true, |n| n < expected) {

@@ -16,7 +16,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use sealant_format::Blob;
+use sealant_format::AnyBlob;
 use sealant_syntax::scan::{DeclaredValue, Literal};
 
 use crate::error::CliError;
@@ -64,6 +64,9 @@ pub(crate) struct Item {
     pub(crate) args_error: Option<String>,
     /// Whether the value is an array of literals.
     pub(crate) list: bool,
+    /// The item's position among its file's `#[secret]` items: the blobs
+    /// of one list share it.
+    pub(crate) index: usize,
 }
 
 impl Found {
@@ -75,9 +78,9 @@ impl Found {
         }
     }
 
-    /// The blob, if the value is a well-formed one.
-    pub(crate) fn blob(&self) -> Option<Blob<'_>> {
-        self.text().and_then(|text| Blob::parse(text).ok())
+    /// The blob, v1 or v2, if the value is a well-formed one.
+    pub(crate) fn blob(&self) -> Option<AnyBlob<'_>> {
+        self.text().and_then(|text| AnyBlob::parse(text).ok())
     }
 
     /// The name the item expects the blob to have, if the value is in a
@@ -359,7 +362,7 @@ pub(crate) fn scan_source(path: &Path, contents: String) -> Result<FileScan, Str
         },
         item,
     };
-    for declared in &scanned.items {
+    for (index, declared) in scanned.items.iter().enumerate() {
         let (args, args_error) = match &declared.args {
             Ok(args) => (args.clone(), None),
             Err(error) => (Default::default(), Some(error.clone())),
@@ -370,6 +373,7 @@ pub(crate) fn scan_source(path: &Path, contents: String) -> Result<FileScan, Str
             key_var: args.key_var,
             args_error,
             list: matches!(declared.value, DeclaredValue::List(_)),
+            index,
         };
         match &declared.value {
             DeclaredValue::One(lit) => found.push(literal(lit, Some(item))),
@@ -398,7 +402,7 @@ pub(crate) fn scan_source(path: &Path, contents: String) -> Result<FileScan, Str
         scanned
             .loose
             .iter()
-            .filter(|lit| Blob::parse(&lit.value).is_ok())
+            .filter(|lit| AnyBlob::parse(&lit.value).is_ok())
             .map(|lit| literal(lit, None)),
     );
     found.sort_by_key(|f| f.line);

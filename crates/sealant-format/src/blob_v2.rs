@@ -205,3 +205,61 @@ impl fmt::Debug for BlobV2<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// A blob of either version, parsed by the version its text names.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum AnyBlob<'a> {
+    /// `sealant:v1:...`, sealed with a symmetric key.
+    V1(crate::Blob<'a>),
+    /// `sealant:v2:...`, sealed to a public key for one environment.
+    V2(BlobV2<'a>),
+}
+
+impl<'a> AnyBlob<'a> {
+    /// Parses a v1 or a v2 blob; any other text fails as
+    /// [`Blob::parse`](crate::Blob::parse) says.
+    pub fn parse(text: &'a str) -> Result<Self, BlobError> {
+        let v2 = text
+            .strip_prefix(BLOB_PREFIX)
+            .and_then(|rest| rest.strip_prefix(BLOB_V2_VERSION))
+            .is_some_and(|rest| rest.starts_with(':'));
+        if v2 {
+            BlobV2::parse(text).map(Self::V2)
+        } else {
+            crate::Blob::parse(text).map(Self::V1)
+        }
+    }
+
+    /// The secret's name.
+    pub fn name(&self) -> &'a str {
+        match self {
+            Self::V1(blob) => blob.name(),
+            Self::V2(blob) => blob.name(),
+        }
+    }
+
+    /// The id of the key it is sealed with (v1) or to (v2).
+    pub fn kid(&self) -> Kid {
+        match self {
+            Self::V1(blob) => blob.kid(),
+            Self::V2(blob) => blob.kid(),
+        }
+    }
+
+    /// The environment of a v2 blob; `None` for v1.
+    pub fn env(&self) -> Option<&'a str> {
+        match self {
+            Self::V1(_) => None,
+            Self::V2(blob) => Some(blob.env()),
+        }
+    }
+}
+
+impl fmt::Display for AnyBlob<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::V1(blob) => blob.fmt(f),
+            Self::V2(blob) => blob.fmt(f),
+        }
+    }
+}
