@@ -166,8 +166,19 @@ pub(crate) struct SetArgs {
 
     /// Seal with the first key in this file instead of the item's key
     /// variable (SEALANT_KEY by default).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["env", "all_envs"])]
     pub(crate) key_file: Option<PathBuf>,
+
+    /// Seal to this environment's active public key in the Sealant.toml
+    /// above FILE, and put the blob in the item beside the other
+    /// environments' (repeatable; one plaintext read). Needs no private key.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Vec<String>,
+
+    /// Seal to every environment of Sealant.toml; also turns a v1 item into
+    /// one blob per environment.
+    #[arg(long, conflicts_with = "env")]
+    pub(crate) all_envs: bool,
 
     /// Keep one trailing newline of the input as part of the secret.
     #[arg(long)]

@@ -47,6 +47,8 @@ pub(crate) enum Slot {
         text: String,
         replace: Range<usize>,
         quoted: bool,
+        /// The whole literal, delimiters included.
+        range: Range<usize>,
     },
     /// An item's value that is not a string literal; `replace` spans it.
     Other { replace: Range<usize> },
@@ -96,6 +98,16 @@ impl Found {
             .as_ref()
             .and_then(|item| item.key_var.as_deref())
             .unwrap_or(KEY_VAR)
+    }
+
+    /// The bytes of the whole value: the literal with its delimiters, or
+    /// the expression.
+    pub(crate) fn value_range(&self) -> Option<Range<usize>> {
+        match &self.slot {
+            Slot::Literal { range, .. } => Some(range.clone()),
+            Slot::Other { replace } => Some(replace.clone()),
+            Slot::Missing => None,
+        }
     }
 
     /// `file:line`.
@@ -359,6 +371,7 @@ pub(crate) fn scan_source(path: &Path, contents: String) -> Result<FileScan, Str
             text: lit.value.clone(),
             replace: lit.content.clone().unwrap_or_else(|| lit.range.clone()),
             quoted: lit.content.is_none(),
+            range: lit.range.clone(),
         },
         item,
     };

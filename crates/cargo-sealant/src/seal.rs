@@ -68,7 +68,7 @@ fn seal_to_envs(args: &SealArgs) -> Result<(), CliError> {
         .map(|(env, recipient)| recipient.seal(env, &args.name, plaintext.as_bytes()))
         .collect::<Result<Vec<_>, _>>()?;
     let output = if args.rust {
-        rust_item_v2(&args.name, &envs, &blobs)
+        rust_item_v2(&args.name, &envs, &blobs, "")
     } else {
         blobs.iter().map(|blob| format!("{blob}\n")).collect()
     };
@@ -94,20 +94,27 @@ fn seal_to_envs(args: &SealArgs) -> Result<(), CliError> {
 
 /// The item for v2 blobs: a plain string for one, an array with each
 /// blob's environment for several.
-fn rust_item_v2(name: &str, envs: &[String], blobs: &[String]) -> String {
+pub(crate) fn rust_item_v2(name: &str, envs: &[String], blobs: &[String], vis: &str) -> String {
     if let [blob] = blobs {
-        return rust_item(name, blob, "");
+        return rust_item(name, blob, vis);
     }
-    let single = rust_item(name, "", "");
+    let single = rust_item(name, "", vis);
     let head = single
         .split_once(" = ")
         .map_or(single.as_str(), |(head, _)| head);
-    let mut item = format!("{head} = [\n");
+    format!("{head} = {};\n", list_value(envs, blobs, "", "\n"))
+}
+
+/// The value of an item with one blob per environment, each on its line
+/// with its environment, for an item indented by `indent`.
+pub(crate) fn list_value(envs: &[String], blobs: &[String], indent: &str, newline: &str) -> String {
+    let mut value = format!("[{newline}");
     for (env, blob) in envs.iter().zip(blobs) {
-        item.push_str(&format!("    \"{blob}\", // {env}\n"));
+        value.push_str(&format!("{indent}    \"{blob}\", // {env}{newline}"));
     }
-    item.push_str("];\n");
-    item
+    value.push_str(indent);
+    value.push(']');
+    value
 }
 
 /// The secret, from a hidden prompt on a terminal or else all of stdin.

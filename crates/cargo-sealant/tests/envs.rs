@@ -307,3 +307,270 @@ fn check_refuses_a_sealant_toml_whose_kid_is_not_its_key() {
         text(&broken.stdout)
     );
 }
+
+/// The item of `name` in `file`, as `(environment, blob)` pairs.
+fn blobs_of(file: &Path) -> Vec<(String, String)> {
+    let source = std::fs::read_to_string(file).unwrap();
+    source
+        .split('"')
+        .filter(|part| part.starts_with("sealant:v"))
+        .map(|blob| {
+            let env = BlobV2::parse(blob).map_or("*".to_owned(), |b| b.env().to_owned());
+            (env, blob.to_owned())
+        })
+        .collect()
+}
+
+fn reveal(dir: &Path, name: &str, key: &Path, env: Option<&str>) -> Output {
+    let key = key.to_str().unwrap();
+    let mut args = vec!["reveal", name, "src", "--force", "--key-file", key];
+    if let Some(env) = env {
+        args.extend(["--env", env]);
+    }
+    run_in(dir, &args, b"")
+}
+
+#[test]
+fn set_env_fills_one_environment_at_a_time_without_a_private_key() {
+    let dir = crate_dir();
+    assert!(run_in(dir.path(), &["init"], b"").status.success());
+    let production = keygen(dir.path(), "production", "prod.key");
+    let staging = keygen(dir.path(), "staging", "staging.key");
+    let file = dir.path().join("src/secrets.rs");
+    let set = |env: &str, value: &[u8]| {
+        let output = run_in(
+            dir.path(),
+            &[
+                "set",
+                "STRIPE_API_KEY",
+                "--env",
+                env,
+                "--file",
+                "src/secrets.rs",
+            ],
+            value,
+        );
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        output
+    };
+
+    // A new item holds one blob, as a plain string.
+    set("production", b"sk_live_1\n");
+    let source = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        source.contains("pub(crate) const STRIPE_API_KEY: Sealed = \"sealant:v2:production/"),
+        "{source}"
+    );
+    // A second environment turns it into a list, each blob labelled.
+    set("staging", b"sk_test_1");
+    let source = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        source.contains("\", // production\n    \"sealant:v2:staging/"),
+        "{source}"
+    );
+    let before = blobs_of(&file);
+    assert_eq!(
+        before
+            .iter()
+            .map(|(env, _)| env.as_str())
+            .collect::<Vec<_>>(),
+        ["production", "staging"]
+    );
+    // Setting one environment again replaces its blob only.
+    let output = set("production", b"sk_live_2");
+    assert!(
+        text(&output.stderr).contains("updated STRIPE_API_KEY in src/secrets.rs for production"),
+        "{}",
+        text(&output.stderr)
+    );
+    let after = blobs_of(&file);
+    assert_ne!(after[0], before[0]);
+    assert_eq!(after[1], before[1]);
+
+    // Each environment's key opens its own blob, and only it.
+    let opened = reveal(dir.path(), "STRIPE_API_KEY", &production, None);
+    assert_eq!(
+        text(&opened.stdout),
+        "sk_live_2",
+        "{}",
+        text(&opened.stderr)
+    );
+    let opened = reveal(dir.path(), "STRIPE_API_KEY", &staging, None);
+    assert_eq!(
+        text(&opened.stdout),
+        "sk_test_1",
+        "{}",
+        text(&opened.stderr)
+    );
+    let refused = reveal(dir.path(), "STRIPE_API_KEY", &staging, Some("production"));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(refused.stdout.is_empty());
+    assert!(
+        text(&refused.stderr).contains("private key of environment `production`"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    // check without keys passes; list shows the environments.
+    let check = run_in(dir.path(), &["check", "src"], b"");
+    assert!(check.status.success(), "{}", text(&check.stdout));
+    let list = run_in(dir.path(), &["list", "src", "--json"], b"");
+    let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let envs: Vec<&str> = list["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["environment"].as_str().unwrap())
+        .collect();
+    assert_eq!(envs, ["production", "staging"]);
+
+    // A v1 `set` would replace every environment's blob: refused.
+    let v1 = run_in(
+        dir.path(),
+        &[
+            "set",
+            "STRIPE_API_KEY",
+            "--file",
+            "src/secrets.rs",
+            "--key-file",
+            "prod.key",
+        ],
+        b"x",
+    );
+    assert_eq!(v1.status.code(), Some(2), "{}", text(&v1.stderr));
+    assert!(
+        text(&v1.stderr).contains("--env ENV"),
+        "{}",
+        text(&v1.stderr)
+    );
+    assert_eq!(blobs_of(&file), after);
+}
+
+#[test]
+fn set_env_moves_a_v1_item_only_for_every_environment_at_once() {
+    let dir = crate_dir();
+    assert!(run_in(dir.path(), &["init"], b"").status.success());
+    keygen(dir.path(), "production", "prod.key");
+    let staging = keygen(dir.path(), "staging", "staging.key");
+    let (v1_key, _) = common::write_key(dir.path(), "v1.key");
+    let file = dir.path().join("src/secrets.rs");
+    let v1 = run_in(
+        dir.path(),
+        &[
+            "set",
+            "DB_URL",
+            "--file",
+            "src/secrets.rs",
+            "--key-file",
+            v1_key.to_str().unwrap(),
+        ],
+        b"postgres://old",
+    );
+    assert!(v1.status.success(), "{}", text(&v1.stderr));
+    let unchanged = std::fs::read(&file).unwrap();
+
+    let partial = run_in(
+        dir.path(),
+        &[
+            "set",
+            "DB_URL",
+            "--env",
+            "production",
+            "--file",
+            "src/secrets.rs",
+        ],
+        b"postgres://new",
+    );
+    assert_eq!(partial.status.code(), Some(2), "{}", text(&partial.stderr));
+    assert!(
+        text(&partial.stderr).contains("--all-envs"),
+        "{}",
+        text(&partial.stderr)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), unchanged);
+
+    let all = run_in(
+        dir.path(),
+        &["set", "DB_URL", "--all-envs", "--file", "src/secrets.rs"],
+        b"postgres://new",
+    );
+    assert!(all.status.success(), "{}", text(&all.stderr));
+    let envs: Vec<String> = blobs_of(&file).into_iter().map(|(env, _)| env).collect();
+    assert_eq!(envs, ["production", "staging"]);
+    let opened = reveal(dir.path(), "DB_URL", &staging, None);
+    assert_eq!(
+        text(&opened.stdout),
+        "postgres://new",
+        "{}",
+        text(&opened.stderr)
+    );
+}
+
+#[test]
+fn check_fails_where_the_build_would_and_warns_of_retired_keys() {
+    let dir = crate_dir();
+    assert!(run_in(dir.path(), &["init"], b"").status.success());
+    keygen(dir.path(), "production", "prod-1.key");
+    keygen(dir.path(), "staging", "staging.key");
+    let set = |env: &str| {
+        let output = run_in(
+            dir.path(),
+            &["set", "API_TOKEN", "--env", env, "--file", "src/secrets.rs"],
+            b"tok",
+        );
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    };
+    set("production");
+    // A new production key retires the first: its blob still passes, with
+    // a warning.
+    keygen(dir.path(), "production", "prod-2.key");
+    let check = run_in(dir.path(), &["check", "src"], b"");
+    assert!(check.status.success(), "{}", text(&check.stdout));
+    assert!(
+        text(&check.stdout).contains("marks retired"),
+        "{}",
+        text(&check.stdout)
+    );
+
+    // Staging required, and missing.
+    let policy_path = dir.path().join("Sealant.toml");
+    let policy_text = std::fs::read_to_string(&policy_path).unwrap();
+    std::fs::write(
+        &policy_path,
+        policy_text.replace("require = []", "require = [\"staging\"]"),
+    )
+    .unwrap();
+    let check = run_in(dir.path(), &["check", "src"], b"");
+    assert_eq!(check.status.code(), Some(1));
+    let stdout = text(&check.stdout);
+    assert!(
+        stdout.contains("no blob for environment staging")
+            && stdout.contains("cargo sealant set API_TOKEN --env staging"),
+        "{stdout}"
+    );
+    set("staging");
+    assert!(run_in(dir.path(), &["check", "src"], b"").status.success());
+
+    // The first production key revoked: its blob fails.
+    let kid = policy(dir.path()).environment("production").unwrap().keys()[0].kid;
+    assert!(
+        run_in(dir.path(), &["revoke", &kid.to_string()], b"")
+            .status
+            .success()
+    );
+    let check = run_in(dir.path(), &["check", "src", "--json"], b"");
+    assert_eq!(check.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let failed: Vec<&serde_json::Value> = report["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["ok"] == false)
+        .collect();
+    assert_eq!(failed.len(), 1, "{report:#}");
+    assert_eq!(failed[0]["environment"], "production");
+    assert!(
+        failed[0]["error"].as_str().unwrap().contains("revoked"),
+        "{report:#}"
+    );
+}
