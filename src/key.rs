@@ -2,8 +2,15 @@
 
 use std::fmt;
 
+use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{AeadInOut, Generate, KeyInit};
-use aes_gcm::{Aes256Gcm, Tag};
+use aes_gcm::{AesGcm, Tag};
+
+/// AES-256-GCM over the encryption half of AES only: GCM never runs the
+/// block cipher backwards, so the decryption key schedule that
+/// `aes_gcm::Aes256Gcm` also expands would cost every key load time and
+/// memory for nothing.
+type Aes256Gcm = AesGcm<aes_gcm::aes::Aes256Enc, U12>;
 
 pub(crate) type Nonce = aes_gcm::aead::Nonce<Aes256Gcm>;
 use sealant_format::{Blob, KEY_LEN, Kid, NONCE_LEN, TAG_LEN};

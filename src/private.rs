@@ -3,7 +3,7 @@
 pub use crate::Sealed;
 
 /// For benchmarks: `unseal_all` over a chosen set of secrets.
-pub use crate::startup::unseal_each;
+pub use crate::startup::{unseal_each, unseal_each_with};
 
 /// Every `#[secret]` item of the final binary adds its record here: the
 /// bytes of `sealant_format::record`, one record after another.

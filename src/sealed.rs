@@ -146,26 +146,36 @@ impl Sealed {
     /// For a secret with one blob per environment, the blob opened is the
     /// one whose key the variable holds; see [`unseal_all`](crate::unseal_all).
     pub fn unseal(&self) -> Result<SecretString, Error> {
-        self.open_here().map(|opening| opening.plaintext)
+        self.open_here(true).map(|opening| opening.plaintext)
     }
 
     /// Decrypts the secret with the keys of `keyring`.
+    ///
+    /// A v2 secret's own key is kept in the ring once it opened, so that
+    /// its next unseal costs what a v1 secret's does.
     pub fn unseal_with(&self, keyring: &Keyring) -> Result<SecretString, Error> {
-        self.open(keyring, &self.parts())
+        self.open(keyring, &self.parts(), true)
             .map(|opening| opening.plaintext)
     }
 
-    /// [`Sealed::unseal`], saying which blob opened.
-    pub(crate) fn open_here(&self) -> Result<Opening, Error> {
+    /// [`Sealed::unseal`], saying which blob opened; `keep` as
+    /// `Keyring::open_record` takes it.
+    pub(crate) fn open_here(&self, keep: bool) -> Result<Opening, Error> {
         let parts = self.parts();
         let key_var = match parts {
             Parts::V1(record) => record.key_var,
             Parts::V2(record) => record.key_var,
         };
-        with_process_keyring(key_var, |keyring| self.open(keyring, &parts))?
+        with_process_keyring(key_var, |keyring| self.open(keyring, &parts, keep))?
     }
 
-    fn open(&self, keyring: &Keyring, parts: &Parts) -> Result<Opening, Error> {
+    /// [`Sealed::unseal_with`], saying which blob opened.
+    pub(crate) fn open_in(&self, keyring: &Keyring, keep: bool) -> Result<Opening, Error> {
+        self.open(keyring, &self.parts(), keep)
+    }
+
+    #[cfg_attr(not(feature = "v2"), allow(unused_variables))]
+    fn open(&self, keyring: &Keyring, parts: &Parts, keep: bool) -> Result<Opening, Error> {
         match parts {
             Parts::V1(record) => {
                 let kid = Kid::from_bytes(record.kid);
@@ -183,7 +193,7 @@ impl Sealed {
                 })
             }
             #[cfg(feature = "v2")]
-            Parts::V2(record) => keyring.open_record(record, self.record.as_ptr() as usize),
+            Parts::V2(record) => keyring.open_record(record, self.record.as_ptr() as usize, keep),
             #[cfg(not(feature = "v2"))]
             Parts::V2(record) => Err(Error::NeedsV2 {
                 name: record.name.to_owned(),

@@ -116,6 +116,38 @@ pub fn unseal_all() -> Result<Report, Error> {
 
 /// [`unseal_all`] over the given secrets rather than all of the binary's.
 pub fn unseal_each(secrets: impl IntoIterator<Item = Sealed>) -> Result<Report, Error> {
+    let mut key_vars = Vec::new();
+    let warnings = move |var: &'static str| {
+        if key_vars.contains(&var) {
+            return Vec::new();
+        }
+        key_vars.push(var);
+        process_keyring(var).map_or_else(|_| Vec::new(), |ring| ring.warnings().to_vec())
+    };
+    report(secrets, |sealed| sealed.open_here(false), warnings)
+}
+
+/// [`unseal_all`] over the given secrets with the keys of `keyring`
+/// rather than the environment's: for the benchmarks, which need a ring
+/// that has opened nothing yet.
+pub fn unseal_each_with(
+    secrets: impl IntoIterator<Item = Sealed>,
+    keyring: &crate::Keyring,
+) -> Result<Report, Error> {
+    report(
+        secrets,
+        |sealed| sealed.open_in(keyring, false),
+        |_| Vec::new(),
+    )
+}
+
+/// Opens each secret with `open`, and reports; `warnings` gives a key
+/// variable's warnings the first time it is met.
+fn report(
+    secrets: impl IntoIterator<Item = Sealed>,
+    mut open: impl FnMut(&Sealed) -> Result<crate::sealed::Opening, Error>,
+    mut warnings: impl FnMut(&'static str) -> Vec<Warning>,
+) -> Result<Report, Error> {
     let mut total = 0;
     let mut report = Report {
         unsealed: 0,
@@ -125,18 +157,10 @@ pub fn unseal_each(secrets: impl IntoIterator<Item = Sealed>) -> Result<Report, 
         warnings: Vec::new(),
     };
     let mut failures = Vec::new();
-    let mut key_vars = Vec::new();
     for sealed in secrets {
         total += 1;
-        // Each accessor reads the record's header again; read it once here.
-        let key_var = sealed.key_var();
-        if !key_vars.contains(&key_var) {
-            key_vars.push(key_var);
-            if let Ok(keyring) = process_keyring(key_var) {
-                report.warnings.extend_from_slice(keyring.warnings());
-            }
-        }
-        match sealed.open_here() {
+        report.warnings.extend(warnings(sealed.key_var()));
+        match open(&sealed) {
             Ok(opening) => {
                 report.unsealed += 1;
                 *report.kids.entry(opening.kid).or_default() += 1;

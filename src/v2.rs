@@ -20,8 +20,8 @@ use hpke::kdf::HkdfSha256;
 use hpke::kem::X25519HkdfSha256;
 use hpke::{Deserializable as _, OpModeR, OpModeS, Serializable as _};
 use sealant_format::{
-    BlobV2, ENC_LEN, EXPORT_LEN, HPKE_INFO, KEY_LEN, KeyError, Kid, NONCE_LEN, V2_NONCE_LEN,
-    X25519_LEN,
+    BlobV2, ENC_LEN, EXPORT_LEN, HPKE_INFO, KEY_LEN, KeyError, Kid, MAX_ASSOCIATED_DATA_V2_LEN,
+    NONCE_LEN, V2_NONCE_LEN, X25519_LEN,
 };
 use secrecy::SecretString;
 use zeroize::{Zeroize as _, Zeroizing};
@@ -311,8 +311,13 @@ impl Receiver {
         name: &str,
         nonce: &[u8; V2_NONCE_LEN],
     ) -> Result<(Key, [u8; NONCE_LEN]), Error> {
-        let context = sealant_format::exporter_context_v2(env, name, nonce);
-        let (key, gcm_nonce) = blob_key(self.kid, |out| self.context.export(&context, out))?;
+        let mut buffer = [0u8; MAX_ASSOCIATED_DATA_V2_LEN];
+        let context = sealant_format::write_exporter_context_v2(env, name, nonce, &mut buffer)
+            .ok_or(Error::Authentication {
+                name: name.to_owned(),
+                kid: self.kid,
+            })?;
+        let (key, gcm_nonce) = blob_key(self.kid, |out| self.context.export(context, out))?;
         let mut gcm = [0u8; NONCE_LEN];
         gcm.copy_from_slice(&gcm_nonce);
         Ok((key, gcm))
@@ -343,7 +348,7 @@ impl fmt::Debug for Identity {
 #[derive(Default)]
 pub(crate) struct Cache {
     receivers: RwLock<HashMap<Encapsulation, Arc<Receiver>>>,
-    opened: RwLock<HashMap<usize, Arc<OpenedBlob>>>,
+    opened: RwLock<HashMap<usize, Box<OpenedBlob>>>,
 }
 
 /// An encapsulated key, under the kid of the key it was made for.
@@ -353,10 +358,7 @@ type Encapsulation = (Kid, [u8; ENC_LEN]);
 struct OpenedBlob {
     key: Key,
     nonce: [u8; NONCE_LEN],
-    associated_data: Vec<u8>,
-    sealed: &'static [u8],
-    env: &'static str,
-    kid: Kid,
+    blob: BlobParts<'static>,
 }
 
 impl Keyring {
@@ -401,53 +403,45 @@ impl Keyring {
 
     /// Opens the blob of an embedded v2 secret that this ring's keys open.
     /// `id` tells the secret's record apart from every other one (its
-    /// address): the secret's key is kept under it once it opened.
+    /// address). With `keep`, the secret's key is kept under it once it
+    /// opened, so that its next unseal costs a v1 unseal; `unseal_all`
+    /// does not keep them (half its time would go to keeping keys of
+    /// secrets that may be unsealed once), `Sealed::unseal` does.
     pub(crate) fn open_record(
         &self,
         record: &RecordV2<'static>,
         id: usize,
+        keep: bool,
     ) -> Result<Opening, Error> {
-        let known = self
-            .cache
-            .opened
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&id)
-            .cloned();
-        if let Some(opened) = known {
-            let plaintext = opened.key.open(
-                record.name,
-                &opened.associated_data,
-                &opened.nonce,
-                opened.sealed,
-            )?;
-            return Ok(Opening {
-                plaintext,
-                env: Some(opened.env),
-                kid: opened.kid,
-            });
+        {
+            let opened = self
+                .cache
+                .opened
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(opened) = opened.get(&id) {
+                let plaintext = open_with(&opened.key, &opened.nonce, record.name, &opened.blob)?;
+                return Ok(Opening {
+                    plaintext,
+                    env: Some(opened.blob.env),
+                    kid: Kid::from_bytes(opened.blob.kid),
+                });
+            }
         }
         let blob = self.choose(record)?;
         let kid = Kid::from_bytes(blob.kid);
         let receiver = self.receiver(record.name, kid, blob.enc)?;
         let (key, nonce) = receiver.blob_key(blob.env, record.name, blob.nonce)?;
-        let associated_data =
-            sealant_format::associated_data_v2(blob.env, record.name, kid, blob.enc, blob.nonce);
-        let plaintext = key.open(record.name, &associated_data, &nonce, blob.sealed)?;
+        let plaintext = open_with(&key, &nonce, record.name, &blob)?;
         // Kept only once it opened: a tampered blob fails every time.
-        let opened = Arc::new(OpenedBlob {
-            key,
-            nonce,
-            associated_data,
-            sealed: blob.sealed,
-            env: blob.env,
-            kid,
-        });
-        self.cache
-            .opened
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, opened);
+        if keep {
+            let opened = Box::new(OpenedBlob { key, nonce, blob });
+            self.cache
+                .opened
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(id, opened);
+        }
         Ok(Opening {
             plaintext,
             env: Some(blob.env),
@@ -517,6 +511,31 @@ impl Keyring {
             .find(|(_, kid)| kids.contains(kid))
             .map(|(env, _)| env.to_owned())
     }
+}
+
+/// Decrypts an embedded blob of the secret `name` with its key and nonce.
+fn open_with(
+    key: &Key,
+    nonce: &[u8; NONCE_LEN],
+    name: &str,
+    blob: &BlobParts<'_>,
+) -> Result<SecretString, Error> {
+    let mut buffer = [0u8; MAX_ASSOCIATED_DATA_V2_LEN];
+    let kid = Kid::from_bytes(blob.kid);
+    // The macro checked the environment's and the name's lengths.
+    let aad = sealant_format::write_associated_data_v2(
+        blob.env,
+        name,
+        kid,
+        blob.enc,
+        blob.nonce,
+        &mut buffer,
+    )
+    .ok_or(Error::Authentication {
+        name: name.to_owned(),
+        kid,
+    })?;
+    key.open(name, aad, nonce, blob.sealed)
 }
 
 /// A blob's AES-256-GCM key and nonce, from [`EXPORT_LEN`] bytes that

@@ -12,6 +12,7 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=src/lib.rs");
     println!("cargo::rerun-if-changed=src/bench.key");
+    println!("cargo::rerun-if-changed=src/bench-v2.key");
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let out = Path::new(&out);
     let keyring = sealant::Keyring::parse("bench.key", bench::BENCH_KEY).expect("a valid key");
@@ -57,5 +58,45 @@ fn main() {
         plain.push_str("];\n");
         std::fs::write(out.join(format!("sealed_{n}.rs")), sealed).expect("OUT_DIR is writable");
         std::fs::write(out.join(format!("plain_{n}.rs")), plain).expect("OUT_DIR is writable");
+    }
+
+    #[cfg(feature = "v2")]
+    v2(out);
+}
+
+/// v2 blobs of the `bench` environment of the repository's Sealant.toml:
+/// 100 and 10,000 secrets sealed in one batch (one encapsulation), and 100
+/// each with its own, as separate `set`s make them.
+#[cfg(feature = "v2")]
+fn v2(out: &Path) {
+    let identity = sealant::Identity::parse(bench::BENCH_KEY_V2.trim()).expect("a valid key");
+    let recipient = identity.recipient();
+    for (file, n, batch) in [
+        ("v2_batch_100.rs", 100, true),
+        ("v2_each_100.rs", 100, false),
+        ("v2_batch_10000.rs", 10_000, true),
+    ] {
+        let sealer = recipient.sealer("bench").expect("a sealer");
+        let mut items = String::new();
+        let mut list = String::from("pub(crate) static ALL: &[::sealant::Sealed] = &[");
+        for i in 0..n {
+            let name = format!("V{i}");
+            let value = bench::plaintext(i, 32);
+            let blob = if batch {
+                sealer.seal(&name, value.as_bytes())
+            } else {
+                recipient.seal("bench", &name, value.as_bytes())
+            }
+            .expect("sealed");
+            writeln!(
+                items,
+                "#[::sealant::secret]\npub(crate) const {name}: ::sealant::Sealed = \"{blob}\";"
+            )
+            .unwrap();
+            write!(list, "{name},").unwrap();
+        }
+        items.push_str(&list);
+        items.push_str("];\n");
+        std::fs::write(out.join(file), items).expect("OUT_DIR is writable");
     }
 }

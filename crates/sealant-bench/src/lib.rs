@@ -9,6 +9,11 @@
 /// secret with it.
 pub const BENCH_KEY: &str = include_str!("bench.key");
 
+/// The private key of the `bench` environment of the repository's
+/// Sealant.toml, which the generated v2 secrets are sealed to. Public and
+/// throwaway, like [`BENCH_KEY`].
+pub const BENCH_KEY_V2: &str = include_str!("bench-v2.key");
+
 /// The plaintext of generated secret number `i` of `size` bytes.
 pub fn plaintext(i: usize, size: usize) -> String {
     let mut text = format!("secret-{i}-");

@@ -84,6 +84,77 @@ pub fn exporter_context_v2(env: &str, name: &str, nonce: &[u8; V2_NONCE_LEN]) ->
     context
 }
 
+/// The longest associated data of a v2 blob: prefix, longest environment
+/// and name, kid, encapsulated key, nonce.
+pub const MAX_ASSOCIATED_DATA_V2_LEN: usize = BLOB_PREFIX.len()
+    + BLOB_V2_VERSION.len()
+    + 1
+    + crate::MAX_ENV_LEN
+    + 1
+    + crate::MAX_NAME_LEN
+    + 1
+    + KID_LEN
+    + ENC_LEN
+    + V2_NONCE_LEN;
+
+/// Writes `parts` one after another at the start of `out`; `None` if they
+/// do not fit.
+fn write_parts<'out>(parts: &[&[u8]], out: &'out mut [u8]) -> Option<&'out [u8]> {
+    let mut len = 0;
+    for part in parts {
+        out.get_mut(len..len + part.len())?.copy_from_slice(part);
+        len += part.len();
+    }
+    Some(&out[..len])
+}
+
+/// [`associated_data_v2`] written into `out`, without allocating: an
+/// embedded secret's is built on every unseal. `None` if the environment or
+/// the name is longer than the format allows.
+pub fn write_associated_data_v2<'out>(
+    env: &str,
+    name: &str,
+    kid: Kid,
+    enc: &[u8; ENC_LEN],
+    nonce: &[u8; V2_NONCE_LEN],
+    out: &'out mut [u8; MAX_ASSOCIATED_DATA_V2_LEN],
+) -> Option<&'out [u8]> {
+    let kid = kid.to_bytes();
+    let parts: [&[u8]; 10] = [
+        BLOB_PREFIX.as_bytes(),
+        BLOB_V2_VERSION.as_bytes(),
+        b":",
+        env.as_bytes(),
+        b"/",
+        name.as_bytes(),
+        b"/",
+        &kid,
+        enc,
+        nonce,
+    ];
+    write_parts(&parts, out)
+}
+
+/// [`exporter_context_v2`] written into `out`, without allocating.
+pub fn write_exporter_context_v2<'out>(
+    env: &str,
+    name: &str,
+    nonce: &[u8; V2_NONCE_LEN],
+    out: &'out mut [u8; MAX_ASSOCIATED_DATA_V2_LEN],
+) -> Option<&'out [u8]> {
+    let parts: [&[u8]; 8] = [
+        BLOB_PREFIX.as_bytes(),
+        BLOB_V2_VERSION.as_bytes(),
+        b":",
+        env.as_bytes(),
+        b"/",
+        name.as_bytes(),
+        b"/",
+        nonce,
+    ];
+    write_parts(&parts, out)
+}
+
 impl<'a> BlobV2<'a> {
     /// Assembles a blob from its parts; `sealed` is the ciphertext followed
     /// by its 16-byte tag.

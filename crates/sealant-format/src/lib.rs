@@ -54,8 +54,9 @@ pub use crate::blob::{
     Blob, BlobError, Field, MAX_ASSOCIATED_DATA_LEN, associated_data, write_associated_data,
 };
 pub use crate::blob_v2::{
-    AnyBlob, BLOB_V2_VERSION, BlobV2, ENC_LEN, EXPORT_LEN, HPKE_INFO, V2_NONCE_LEN,
-    associated_data_v2, exporter_context_v2, v2_prefix,
+    AnyBlob, BLOB_V2_VERSION, BlobV2, ENC_LEN, EXPORT_LEN, HPKE_INFO, MAX_ASSOCIATED_DATA_V2_LEN,
+    V2_NONCE_LEN, associated_data_v2, exporter_context_v2, v2_prefix, write_associated_data_v2,
+    write_exporter_context_v2,
 };
 pub use crate::env::{EnvError, MAX_ENV_LEN, validate_env};
 pub use crate::hex::HexProblem;

@@ -189,3 +189,36 @@ fn v2_keys_have_their_own_prefixes_and_round_trip() {
         Err(KeyError::Hex(HexProblem::Uppercase { at: 1 }))
     );
 }
+
+#[test]
+fn the_writers_match_the_allocating_builders_up_to_the_longest_fields() {
+    let enc = [7u8; sealant_format::ENC_LEN];
+    let nonce = [9u8; sealant_format::V2_NONCE_LEN];
+    let kid = sealant_format::Kid::from_bytes([1, 2, 3, 4]);
+    let long_env = format!("e{}", "x".repeat(sealant_format::MAX_ENV_LEN - 1));
+    let long_name = "N".repeat(sealant_format::MAX_NAME_LEN);
+    for (env, name) in [
+        ("production", "API_TOKEN"),
+        (long_env.as_str(), long_name.as_str()),
+    ] {
+        let mut buffer = [0u8; sealant_format::MAX_ASSOCIATED_DATA_V2_LEN];
+        let written =
+            sealant_format::write_associated_data_v2(env, name, kid, &enc, &nonce, &mut buffer);
+        assert_eq!(
+            written,
+            Some(sealant_format::associated_data_v2(env, name, kid, &enc, &nonce).as_slice())
+        );
+        let mut buffer = [0u8; sealant_format::MAX_ASSOCIATED_DATA_V2_LEN];
+        let written = sealant_format::write_exporter_context_v2(env, name, &nonce, &mut buffer);
+        assert_eq!(
+            written,
+            Some(sealant_format::exporter_context_v2(env, name, &nonce).as_slice())
+        );
+    }
+    let mut buffer = [0u8; sealant_format::MAX_ASSOCIATED_DATA_V2_LEN];
+    let too_long = "N".repeat(sealant_format::MAX_NAME_LEN + 40);
+    assert_eq!(
+        sealant_format::write_associated_data_v2("e", &too_long, kid, &enc, &nonce, &mut buffer),
+        None
+    );
+}
