@@ -96,10 +96,13 @@ fn open_all(secrets: &[Sealed], ring: &Keyring) -> usize {
         .unsealed()
 }
 
+/// A label, a set of secrets, and the ring that opens them.
+type Set = (&'static str, &'static [Sealed], fn() -> Keyring);
+
 fn unseal_all(c: &mut Criterion) {
     let mut group = c.benchmark_group("unseal_all_v2");
     group.sample_size(20);
-    let sets: [(&str, &[Sealed], fn() -> Keyring); 4] = [
+    let sets: [Set; 4] = [
         ("v1, 100 (baseline)", v1_100::ALL, v1_ring),
         ("v2 one batch, 100", batch_100::ALL, v2_ring),
         ("v2 each its own set, 100", each_100::ALL, v2_ring),
