@@ -116,6 +116,18 @@ pub fn unseal_all() -> Result<Report, Error> {
 
 /// [`unseal_all`] over the given secrets rather than all of the binary's.
 pub fn unseal_each(secrets: impl IntoIterator<Item = Sealed>) -> Result<Report, Error> {
+    let secrets: Vec<Sealed> = secrets.into_iter().collect();
+    #[cfg(feature = "v2")]
+    {
+        let mut vars: Vec<&'static str> = secrets.iter().map(Sealed::key_var).collect();
+        vars.sort_unstable();
+        vars.dedup();
+        for var in vars {
+            if let Ok(keyring) = process_keyring(var) {
+                prepare(&secrets, Some(var), &keyring);
+            }
+        }
+    }
     let mut key_vars = Vec::new();
     let warnings = move |var: &'static str| {
         if key_vars.contains(&var) {
@@ -134,11 +146,30 @@ pub fn unseal_each_with(
     secrets: impl IntoIterator<Item = Sealed>,
     keyring: &crate::Keyring,
 ) -> Result<Report, Error> {
+    let secrets: Vec<Sealed> = secrets.into_iter().collect();
+    #[cfg(feature = "v2")]
+    prepare(&secrets, None, keyring);
     report(
         secrets,
         |sealed| sealed.open_in(keyring, false),
         |_| Vec::new(),
     )
+}
+
+/// Does ahead, on every core, the key agreements that opening the v2
+/// secrets of `secrets` whose keys come from `var` (any, if `None`) needs.
+#[cfg(feature = "v2")]
+fn prepare(secrets: &[Sealed], var: Option<&str>, keyring: &crate::Keyring) {
+    let records: Vec<_> = secrets
+        .iter()
+        .filter_map(|sealed| match sealed.parts() {
+            crate::sealed::Parts::V2(record) if var.is_none_or(|var| record.key_var == var) => {
+                Some(record)
+            }
+            _ => None,
+        })
+        .collect();
+    keyring.prepare(&records);
 }
 
 /// Opens each secret with `open`, and reports; `warnings` gives a key

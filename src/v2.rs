@@ -449,6 +449,80 @@ impl Keyring {
         })
     }
 
+    /// Does the key agreements that opening `records` needs, on every core,
+    /// so that `unseal_all` of secrets each sealed by its own `set` does
+    /// not wait for them one after another (each is two X25519 scalar
+    /// multiplications). What cannot be prepared here (a thread that does
+    /// not start, a blob that does not open) is left to the caller's own
+    /// pass, which reports it.
+    pub(crate) fn prepare(&self, records: &[RecordV2<'static>]) {
+        let mut wanted: Vec<(Kid, &'static [u8; ENC_LEN], &'static str)> = Vec::new();
+        {
+            let known = self
+                .cache
+                .receivers
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            let mut seen = std::collections::HashSet::new();
+            for record in records {
+                if let Ok(blob) = self.choose(record) {
+                    let kid = Kid::from_bytes(blob.kid);
+                    if !known.contains_key(&(kid, *blob.enc)) && seen.insert((kid, *blob.enc)) {
+                        wanted.push((kid, blob.enc, record.name));
+                    }
+                }
+            }
+        }
+        // A thread is worth starting for a few key agreements (about
+        // 90 µs each), not for one; asking for the core count reads
+        // cgroup files, so only then.
+        if wanted.len() < 8 {
+            return;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let threads = cores.min(wanted.len() / 4);
+        if threads < 2 {
+            return;
+        }
+        let agree = |chunk: &[(Kid, &'static [u8; ENC_LEN], &'static str)]| {
+            chunk
+                .iter()
+                .filter_map(|&(kid, enc, name)| {
+                    let identity = self.identities.iter().find(|i| i.kid() == kid)?;
+                    let receiver = identity.receiver_of(name, kid, enc).ok()?;
+                    Some(((kid, *enc), receiver))
+                })
+                .collect::<Vec<(Encapsulation, Receiver)>>()
+        };
+        let mut chunks = wanted.chunks(wanted.len().div_ceil(threads));
+        let own = chunks.next().unwrap_or_default();
+        let made: Vec<(Encapsulation, Receiver)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks
+                .filter_map(|chunk| {
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, move || agree(chunk))
+                        .ok()
+                })
+                .collect();
+            // This thread takes the first share.
+            let mut made = agree(own);
+            for handle in handles {
+                made.extend(handle.join().unwrap_or_default());
+            }
+            made
+        });
+        let mut receivers = self
+            .cache
+            .receivers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        for (encapsulation, receiver) in made {
+            receivers
+                .entry(encapsulation)
+                .or_insert_with(|| Arc::new(receiver));
+        }
+    }
+
     /// The blob of `record` to open: the one of the selected environment,
     /// or else the one whose private key the ring holds.
     fn choose(&self, record: &RecordV2<'static>) -> Result<BlobParts<'static>, Error> {

@@ -187,3 +187,76 @@ fn the_build_depends_on_sealant_toml() {
         "{policy} is not in:\n{dep_info}"
     );
 }
+
+/// A v2 secret made at run time, as the macro would embed it: for the
+/// start-up path over many encapsulations, which needs more secrets than
+/// this file would hold.
+fn embedded(name: &str, blob_text: &str) -> Sealed {
+    let blob = sealant_format::BlobV2::parse(blob_text).unwrap();
+    let parts = [sealant_format::record::BlobParts::of(&blob)];
+    let record = sealant_format::record::RecordV2::encode(name, "SEALANT_KEY", &parts).unwrap();
+    sealant::__private::sealed(Box::leak(record.into_boxed_slice()))
+}
+
+#[test]
+fn startup_over_many_encapsulations_opens_each_and_reports_every_failure() {
+    let identity = sealant::Identity::parse(STAGING.trim()).unwrap();
+    let mut secrets: Vec<Sealed> = (0..24)
+        .map(|i| {
+            let name = format!("S{i}");
+            // Each its own encapsulation, as separate `set`s make them.
+            let blob = identity
+                .recipient()
+                .seal("staging", &name, format!("v{i}").as_bytes())
+                .unwrap();
+            embedded(&name, &blob)
+        })
+        .collect();
+    // One with a flipped ciphertext byte, one with a flipped
+    // encapsulated key: both must fail, each under its name.
+    let good = identity
+        .recipient()
+        .seal("staging", "TAMPERED_CT", b"x")
+        .unwrap();
+    let flip = |text: &str, at: usize| {
+        let mut bytes = text.as_bytes().to_vec();
+        bytes[at] = if bytes[at] == b'0' { b'1' } else { b'0' };
+        String::from_utf8(bytes).unwrap()
+    };
+    secrets.push(embedded("TAMPERED_CT", &flip(&good, good.len() - 40)));
+    let good = identity
+        .recipient()
+        .seal("staging", "TAMPERED_ENC", b"x")
+        .unwrap();
+    let enc_at = good.rfind('/').unwrap() + 1 + 8 + 10;
+    secrets.push(embedded("TAMPERED_ENC", &flip(&good, enc_at)));
+
+    let keyring = ring(&[STAGING]);
+    let error =
+        sealant::__private::unseal_each_with(secrets.iter().copied(), &keyring).unwrap_err();
+    let Error::Unseal { total, failures } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*total, 26);
+    let failed: Vec<&str> = failures.iter().map(|f| f.name).collect();
+    assert_eq!(failed, ["TAMPERED_CT", "TAMPERED_ENC"], "{error}");
+    assert!(
+        failures
+            .iter()
+            .all(|f| matches!(f.error, Error::Authentication { .. }))
+    );
+
+    let report =
+        sealant::__private::unseal_each_with(secrets[..24].iter().copied(), &keyring).unwrap();
+    assert_eq!(report.unsealed(), 24);
+    assert_eq!(report.environments().collect::<Vec<_>>(), [("staging", 24)]);
+    assert!(
+        report
+            .secrets()
+            .iter()
+            .all(|s| s.environment == Some("staging") && s.kid == identity.kid())
+    );
+    for (i, secret) in secrets[..24].iter().enumerate() {
+        assert_eq!(opened(secret, &keyring), format!("v{i}"));
+    }
+}
