@@ -9,7 +9,7 @@ source bench/common.sh
 cargo build --release -p sealant-bench --features v2 --example startup_sealed --example startup_v2
 # One variable holds both keys (a list may mix v1 and v2 keys), so that
 # all three programs load the same ring.
-export SEALANT_KEY="$bench_key,$(cat crates/sealant-bench/src/bench-v2.key)"
+export SEALANT_KEY="$bench_key,$(grep -v '^#' crates/sealant-bench/src/bench-v2.key)"
 hyperfine -N --warmup 20 --runs 300 \
   -n "v1, 100 secrets (baseline)" "$target/release/examples/startup_sealed" \
   -n "v2, 100 secrets, one batch" "$target/release/examples/startup_v2" \

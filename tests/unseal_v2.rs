@@ -6,9 +6,9 @@ use sealant::{Error, ExposeSecret, Keyring, Sealed, secret};
 
 /// The throwaway private keys of the environments in the repository's
 /// Sealant.toml.
-const PRODUCTION: &str = include_str!("fixtures/production-v2.key");
-const STAGING: &str = include_str!("fixtures/staging-v2.key");
-const TEST: &str = include_str!("fixtures/test-v2.key");
+const PRODUCTION: &str = include_str!("../examples/demo-production.key");
+const STAGING: &str = include_str!("../examples/demo-staging.key");
+const TEST: &str = include_str!("../examples/demo-test.key");
 /// The v1 keys of tests/unseal.rs.
 const V1_KEYS: &str = include_str!("fixtures/test.keys");
 
@@ -200,7 +200,8 @@ fn embedded(name: &str, blob_text: &str) -> Sealed {
 
 #[test]
 fn startup_over_many_encapsulations_opens_each_and_reports_every_failure() {
-    let identity = sealant::Identity::parse(STAGING.trim()).unwrap();
+    let identity =
+        sealant::Identity::parse(sealant_format::split_keys(STAGING).next().unwrap()).unwrap();
     let mut secrets: Vec<Sealed> = (0..24)
         .map(|i| {
             let name = format!("S{i}");

@@ -69,7 +69,8 @@ fn main() {
 /// each with its own, as separate `set`s make them.
 #[cfg(feature = "v2")]
 fn v2(out: &Path) {
-    let identity = sealant::Identity::parse(bench::BENCH_KEY_V2.trim()).expect("a valid key");
+    let key = first_key(bench::BENCH_KEY_V2);
+    let identity = sealant::Identity::parse(key).expect("a valid key");
     let recipient = identity.recipient();
     for (file, n, batch) in [
         ("v2_batch_100.rs", 100, true),
@@ -99,4 +100,13 @@ fn v2(out: &Path) {
         items.push_str("];\n");
         std::fs::write(out.join(file), items).expect("OUT_DIR is writable");
     }
+}
+
+/// The one key of a key file's text, past its comment lines.
+#[cfg(feature = "v2")]
+fn first_key(text: &str) -> &str {
+    text.lines()
+        .find(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .expect("a key")
+        .trim()
 }
