@@ -103,7 +103,7 @@ fn each_environment_opens_its_own_values() {
         let stdout = text(&output.stdout);
         assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
         assert!(
-            stdout.starts_with(&format!("unsealed 2 secrets with key ")),
+            stdout.starts_with("unsealed 2 secrets with key "),
             "{stdout}"
         );
         assert!(
