@@ -87,7 +87,8 @@ pub(crate) enum Command {
     /// Example: cargo sealant reveal DATABASE_URL src/
     Reveal(RevealArgs),
 
-    /// Re-seal every blob of a tree under a new key.
+    /// Re-seal every v1 blob of a tree under a new key, or, with --to-env,
+    /// move them to an environment's public key (v2).
     ///
     /// Locks the tree, then opens every blob; if any cannot be opened, or
     /// the blobs take their keys from more than one variable, nothing
@@ -100,8 +101,15 @@ pub(crate) enum Command {
     /// `.cargo-sealant-staged.*.tmp` files beside source files; they replace
     /// nothing, and the next `set` or `rotate` removes them.
     ///
-    /// Example: cargo sealant rotate --to new.key --only-kid 3fa2c91e
+    /// Examples: cargo sealant rotate --to new.key --only-kid 3fa2c91e;
+    /// cargo sealant rotate --to-env production
     Rotate(RotateArgs),
+    /// Re-seal every v2 blob of a tree to its environment's current active
+    /// key, one encapsulation per environment: after `keygen` retired a
+    /// key, or to make startup do one key agreement per environment.
+    /// Needs the private keys that open the blobs; opens everything first
+    /// and changes nothing if one fails; crash-safe like rotate.
+    Reseal(ResealArgs),
 
     /// Mark a v2 key revoked in Sealant.toml.
     ///
@@ -217,8 +225,13 @@ pub(crate) struct RevealArgs {
 #[derive(Debug, Args)]
 pub(crate) struct RotateArgs {
     /// The new key's file (its first key seals).
-    #[arg(long, value_name = "NEW_KEY_FILE")]
-    pub(crate) to: PathBuf,
+    #[arg(long, value_name = "NEW_KEY_FILE", required_unless_present = "to_env")]
+    pub(crate) to: Option<PathBuf>,
+
+    /// Move the v1 blobs to this environment's active public key in
+    /// Sealant.toml instead (v2 blobs, one encapsulation for the run).
+    #[arg(long, value_name = "ENV", conflicts_with = "to")]
+    pub(crate) to_env: Option<String>,
 
     /// Only re-seal blobs sealed under this kid.
     #[arg(long, value_name = "KID")]
@@ -237,6 +250,29 @@ pub(crate) struct RotateArgs {
     pub(crate) key_file: Vec<PathBuf>,
 
     /// Files or directories to rotate.
+    #[arg(default_value = ".")]
+    pub(crate) paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ResealArgs {
+    /// Only re-seal the blobs of this environment.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
+
+    /// Show what would change; write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    /// Rewrite read-only files too (their mode is kept).
+    #[arg(long)]
+    pub(crate) force: bool,
+
+    /// Also open blobs with the private keys in these files (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: Vec<PathBuf>,
+
+    /// Files or directories to re-seal.
     #[arg(default_value = ".")]
     pub(crate) paths: Vec<PathBuf>,
 }

@@ -49,6 +49,7 @@ fn main() -> ExitCode {
         Command::Set(args) => set::run(&args),
         Command::Reveal(args) => reveal::run(&args),
         Command::Rotate(args) => rotate::run(&args),
+        Command::Reseal(args) => rotate::run_reseal(&args),
         Command::Revoke { kid } => revoke::run(&kid),
         Command::Completions { shell } => completions(shell),
     };

@@ -8,26 +8,62 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sealant::{ExposeSecret, Keyring, Kid};
+use sealant::{ExposeSecret, Key, Keyring, Kid, Sealer};
 use sealant_format::AnyBlob;
 
 use crate::check::Problems;
-use crate::cli::RotateArgs;
+use crate::cli::{ResealArgs, RotateArgs};
 use crate::error::CliError;
 use crate::keys::TreeKeys;
+use crate::policy::Policies;
+use crate::scan::Found;
 use crate::write::{CommitError, Staged, Target};
 use crate::{hook, lock, scan, write};
 
-/// One file to rewrite: what was read, and the byte ranges to replace.
+/// One file to rewrite: what was read, the byte ranges to replace, and
+/// the blobs that replace them.
 struct Rewrite {
     target: Target,
     contents: String,
     edits: Vec<(Range<usize>, String)>,
+    written: Vec<String>,
+}
+
+/// What a run re-seals, and to what.
+enum Goal<'a> {
+    /// `rotate --to`: v1 blobs to a new v1 key.
+    Key {
+        ring: &'a Keyring,
+        key: &'a Key,
+        only_kid: Option<Kid>,
+    },
+    /// `rotate --to-env`: v1 blobs to an environment's active public key,
+    /// in one encapsulation.
+    Env {
+        sealer: Sealer,
+        env: String,
+        kid: Kid,
+        only_kid: Option<Kid>,
+    },
+    /// `reseal`: v2 blobs to their environment's active public key, one
+    /// encapsulation per environment (and Sealant.toml).
+    Reseal {
+        only_env: Option<String>,
+        policies: Policies,
+        sealers: BTreeMap<(PathBuf, String), (Sealer, Kid)>,
+    },
+}
+
+/// The options every run of `rotate` and `reseal` takes.
+struct Common<'a> {
+    verb: &'static str,
+    paths: &'a [PathBuf],
+    key_files: Vec<PathBuf>,
+    dry_run: bool,
+    force: bool,
 }
 
 pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
-    let new_ring = Keyring::from_file(&args.to)?;
-    let new_key = crate::keys::sealing_key(&new_ring)?;
     let only_kid: Option<Kid> = match &args.only_kid {
         Some(text) => Some(text.parse().map_err(|e| {
             CliError::usage(
@@ -37,11 +73,192 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
         })?),
         None => None,
     };
+    let mut key_files = args.key_file.clone();
+    let common = |key_files| Common {
+        verb: "rotate",
+        paths: &args.paths,
+        key_files,
+        dry_run: args.dry_run,
+        force: args.force,
+    };
+    match (&args.to, &args.to_env) {
+        (Some(to), None) => {
+            let ring = Keyring::from_file(to)?;
+            let key = crate::keys::sealing_key(&ring)?;
+            key_files.push(to.clone());
+            let goal = Goal::Key {
+                ring: &ring,
+                key,
+                only_kid,
+            };
+            rewrite_tree(goal, common(key_files))
+        }
+        (None, Some(env)) => {
+            let loaded = crate::policy::load()?;
+            let recipient = loaded.active_recipient(env)?;
+            let goal = Goal::Env {
+                sealer: recipient.sealer(env)?,
+                env: env.clone(),
+                kid: recipient.kid(),
+                only_kid,
+            };
+            rewrite_tree(goal, common(key_files))
+        }
+        _ => Err(CliError::usage(
+            "rotate needs one destination: --to NEW_KEY_FILE (a v1 key) or --to-env ENV (an environment's public key)",
+            "give one of them",
+        )),
+    }
+}
+
+pub(crate) fn run_reseal(args: &ResealArgs) -> Result<(), CliError> {
+    if let Some(env) = &args.env {
+        sealant_format::validate_env(env).map_err(sealant::Error::from)?;
+    }
+    let goal = Goal::Reseal {
+        only_env: args.env.clone(),
+        policies: Policies::default(),
+        sealers: BTreeMap::new(),
+    };
+    rewrite_tree(
+        goal,
+        Common {
+            verb: "reseal",
+            paths: &args.paths,
+            key_files: args.key_file.clone(),
+            dry_run: args.dry_run,
+            force: args.force,
+        },
+    )
+}
+
+/// What phase 1 does with one blob.
+enum Decision {
+    /// Not this run's: left as it is.
+    Skip,
+    /// Opened and sealed again: the new blob's text.
+    Reseal(String),
+}
+
+impl Goal<'_> {
+    /// Opens `blob` of `found` and seals its plaintext again, if this run
+    /// is for it; a problem goes to `problems`.
+    fn decide(
+        &mut self,
+        found: &Found,
+        blob: &AnyBlob<'_>,
+        keys: &mut TreeKeys,
+        problems: &mut Problems,
+    ) -> Result<Decision, CliError> {
+        let wanted = match (&*self, blob) {
+            (Self::Key { only_kid, .. } | Self::Env { only_kid, .. }, AnyBlob::V1(v1)) => {
+                only_kid.is_none_or(|kid| kid == v1.kid())
+            }
+            (Self::Reseal { only_env, .. }, AnyBlob::V2(v2)) => {
+                only_env.as_deref().is_none_or(|env| env == v2.env())
+            }
+            _ => false,
+        };
+        if !wanted {
+            return Ok(Decision::Skip);
+        }
+        if let (Self::Key { ring, key, .. }, AnyBlob::V1(v1)) = (&*self, blob)
+            && v1.kid() == key.kid()
+        {
+            // Already rotated; a tampered or mislabelled one must not pass
+            // unopened.
+            if let Err(error) = ring.open(v1) {
+                problems.blob(found, &error.to_string());
+            }
+            return Ok(Decision::Skip);
+        }
+        let plaintext = match keys.for_var(found.key_var()) {
+            Ok(Some(ring)) => match ring.open_any(blob) {
+                Ok(plaintext) => plaintext,
+                Err(error) => {
+                    problems.blob(found, &error.to_string());
+                    return Ok(Decision::Skip);
+                }
+            },
+            Ok(None) => {
+                problems.no_key(found);
+                return Ok(Decision::Skip);
+            }
+            Err(reason) => {
+                problems.key_error(found, reason);
+                return Ok(Decision::Skip);
+            }
+        };
+        let plaintext = plaintext.expose_secret().as_bytes();
+        let sealed = match self {
+            Self::Key { key, .. } => key.seal(blob.name(), plaintext)?,
+            Self::Env { sealer, .. } => sealer.seal(blob.name(), plaintext)?,
+            Self::Reseal {
+                policies, sealers, ..
+            } => {
+                let env = blob.env().expect("reseal takes v2 blobs only");
+                let loaded = policies
+                    .for_file(&found.file)
+                    .map_err(|(message, hint)| CliError::new(message, hint))?;
+                let slot = (loaded.path.clone(), env.to_owned());
+                if !sealers.contains_key(&slot) {
+                    let recipient = loaded.active_recipient(env)?;
+                    let kid = recipient.kid();
+                    sealers.insert(slot.clone(), (recipient.sealer(env)?, kid));
+                }
+                sealers[&slot].0.seal(blob.name(), plaintext)?
+            }
+        };
+        Ok(Decision::Reseal(sealed))
+    }
+
+    /// What the run did, for its last line.
+    fn summary(&self, secrets: usize, files: usize, old: &BTreeSet<Kid>) -> String {
+        let old: Vec<_> = old.iter().map(Kid::to_string).collect();
+        let old = if old.is_empty() {
+            "-".to_owned()
+        } else {
+            old.join(", ")
+        };
+        match self {
+            Self::Key { key, .. } => {
+                format!(
+                    "{secrets} secrets in {files} files: key {old} -> {}",
+                    key.kid()
+                )
+            }
+            Self::Env { env, kid, .. } => {
+                format!(
+                    "{secrets} secrets in {files} files: key {old} -> environment {env}, key {kid}"
+                )
+            }
+            Self::Reseal { sealers, .. } => {
+                let to: Vec<String> = sealers
+                    .iter()
+                    .map(|((_, env), (_, kid))| format!("{env} -> key {kid}"))
+                    .collect();
+                format!(
+                    "{secrets} secrets in {files} files: {}, one encapsulation each",
+                    if to.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        to.join(", ")
+                    }
+                )
+            }
+        }
+    }
+}
+
+/// Opens every blob the goal is for, re-seals it, and rewrites the tree:
+/// all or nothing before the first rename, each file whole after it.
+fn rewrite_tree(mut goal: Goal<'_>, common: Common<'_>) -> Result<(), CliError> {
+    let verb = common.verb;
     // Every directory of the tree is locked before any file is read, so
     // that what is read is what is rewritten; a dry run writes nothing and
     // needs no lock.
-    let (files, skipped) = scan::walk(&args.paths)?;
-    let lock = if args.dry_run {
+    let (files, skipped) = scan::walk(common.paths)?;
+    let lock = if common.dry_run {
         None
     } else {
         Some(lock::lock_dirs_of(&files)?)
@@ -49,19 +266,19 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
     let tree = scan::scan_files(&files, skipped);
     tree.report_skipped();
 
-    // Phase 1: open every blob to rotate, in memory, before changing anything.
-    let mut extra_keys = args.key_file.clone();
-    extra_keys.push(args.to.clone());
-    let mut keys = TreeKeys::new(extra_keys);
+    // Phase 1: open every blob to re-seal, in memory, before changing
+    // anything.
+    let mut keys = TreeKeys::new(common.key_files);
     let mut rewrites = Vec::new();
     let mut problems = Problems::default();
     let mut old_kids = BTreeSet::new();
-    let mut v2_left = 0usize;
+    let mut left = 0usize;
     let mut vars: BTreeMap<String, BTreeSet<Kid>> = BTreeMap::new();
     let progress = progress_bar(tree.files.len() as u64, "opening");
     for file in tree.files {
         progress.inc(1);
         let mut edits = Vec::new();
+        let mut written = Vec::new();
         for f in &file.found {
             let Some(blob) = f.blob() else {
                 problems.blob(
@@ -70,46 +287,32 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
                 );
                 continue;
             };
-            // rotate moves v1 blobs to a new v1 key; a v2 blob is sealed to
-            // its environment's public key and stays as it is.
-            let AnyBlob::V1(blob) = blob else {
-                v2_left += 1;
-                continue;
-            };
-            if only_kid.is_some_and(|kid| kid != blob.kid()) {
-                continue;
-            }
-            if blob.kid() == new_key.kid() {
-                // Already rotated; a tampered or mislabelled one must not
-                // pass unopened.
-                if let Err(error) = new_ring.open(&blob) {
-                    problems.blob(f, &error.to_string());
+            match goal.decide(f, &blob, &mut keys, &mut problems)? {
+                Decision::Skip => {
+                    let other_version = matches!(
+                        (&goal, &blob),
+                        (Goal::Key { .. } | Goal::Env { .. }, AnyBlob::V2(_))
+                            | (Goal::Reseal { .. }, AnyBlob::V1(_))
+                    );
+                    left += usize::from(other_version);
                 }
-                continue;
-            }
-            match keys.for_var(f.key_var()) {
-                Ok(Some(ring)) => match ring.open(&blob) {
-                    Ok(plaintext) => {
-                        let sealed =
-                            new_key.seal(blob.name(), plaintext.expose_secret().as_bytes())?;
-                        edits.extend(f.replacement(&sealed));
-                        old_kids.insert(blob.kid());
-                        vars.entry(f.key_var().to_owned())
-                            .or_default()
-                            .insert(blob.kid());
-                    }
-                    Err(error) => problems.blob(f, &error.to_string()),
-                },
-                Ok(None) => problems.no_key(f),
-                Err(reason) => problems.key_error(f, reason),
+                Decision::Reseal(sealed) => {
+                    edits.extend(f.replacement(&sealed));
+                    written.push(sealed);
+                    old_kids.insert(blob.kid());
+                    vars.entry(f.key_var().to_owned())
+                        .or_default()
+                        .insert(blob.kid());
+                }
             }
         }
         if !edits.is_empty() {
-            let target = Target::inspect(&file.path, args.force)?;
+            let target = Target::inspect(&file.path, common.force)?;
             rewrites.push(Rewrite {
                 target,
                 contents: file.contents,
                 edits,
+                written,
             });
         }
     }
@@ -118,14 +321,21 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
         problems.print_stderr();
         return Err(CliError::new(
             format!(
-                "rotate changed nothing: {} sealed secrets cannot be opened",
+                "{verb} changed nothing: {} sealed secrets cannot be opened",
                 problems.count()
             ),
-            "provide their keys (SEALANT_KEY, the item's env variable, or --key-file), \
-             or narrow the rotation with --only-kid or PATH",
+            format!(
+                "provide their keys (SEALANT_KEY, the item's key variable, or --key-file), \
+                 or narrow the {verb} with {} or PATH",
+                if verb == "reseal" {
+                    "--env"
+                } else {
+                    "--only-kid"
+                }
+            ),
         ));
     }
-    if vars.len() > 1 {
+    if matches!(goal, Goal::Key { .. }) && vars.len() > 1 {
         let each: Vec<_> = vars
             .iter()
             .map(|(var, kids)| {
@@ -143,27 +353,24 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
             "rotate one variable's keys at a time, with --only-kid KID (and a new key for each)",
         ));
     }
-
-    if v2_left > 0 {
+    if left > 0 {
         eprintln!(
-            "left {v2_left} v2 blobs as they are: rotate moves v1 blobs to a new v1 key, \
-             and a v2 blob stays sealed to its environment's key"
+            "{}",
+            match goal {
+                Goal::Reseal { .. } => format!(
+                    "left {left} v1 blobs as they are: reseal re-seals v2 blobs; \
+                     `cargo sealant rotate --to-env ENV` moves v1 blobs to an environment"
+                ),
+                _ => format!(
+                    "left {left} v2 blobs as they are: rotate moves v1 blobs, and a v2 blob \
+                     stays sealed to its environment's key (`cargo sealant reseal` re-seals them)"
+                ),
+            }
         );
     }
     let secrets: usize = rewrites.iter().map(|r| r.edits.len()).sum();
-    let old: Vec<_> = old_kids.iter().map(Kid::to_string).collect();
-    let summary = format!(
-        "{} secrets in {} files: key {} -> {}",
-        secrets,
-        rewrites.len(),
-        if old.is_empty() {
-            "-".to_owned()
-        } else {
-            old.join(", ")
-        },
-        new_key.kid()
-    );
-    if args.dry_run {
+    let summary = goal.summary(secrets, rewrites.len(), &old_kids);
+    if common.dry_run {
         for rewrite in &rewrites {
             eprintln!(
                 "would re-seal {} secrets in {}",
@@ -171,16 +378,14 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
                 rewrite.target.shown.display()
             );
         }
-        eprintln!("dry run, nothing written: would rotate {summary}");
+        eprintln!("dry run, nothing written: would {verb} {summary}");
         return Ok(());
     }
 
     // Under the locks, no other Sealant command is writing in these
     // directories: a temporary file of ours there was left by a run that
     // was killed.
-    let locked = lock
-        .as_ref()
-        .expect("a rotation that writes holds the lock");
+    let locked = lock.as_ref().expect("a run that writes holds the lock");
     let stale = write::remove_stale(locked.dirs().iter().map(PathBuf::as_path))?;
     if stale > 0 {
         eprintln!("removed {stale} temporary files left by an interrupted run");
@@ -188,7 +393,10 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
 
     // Phase 2: stage every file, flush, check nothing changed, rename.
     let progress = progress_bar(rewrites.len() as u64, "writing");
-    let expected: Vec<usize> = rewrites.iter().map(|r| r.edits.len()).collect();
+    let expected: Vec<Vec<String>> = rewrites
+        .iter_mut()
+        .map(|r| std::mem::take(&mut r.written))
+        .collect();
     let staged = stage_all(rewrites, &progress)?;
     write::flush(&staged)?;
     hook::reach("rotate:staged");
@@ -204,14 +412,14 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
         .collect();
     if !changed.is_empty() {
         for path in &changed {
-            eprintln!("changed while rotate ran: {}", path.display());
+            eprintln!("changed while {verb} ran: {}", path.display());
         }
         return Err(CliError::new(
             format!(
-                "rotate changed nothing: {} files were changed by someone else after rotate read them",
+                "{verb} changed nothing: {} files were changed by someone else after {verb} read them",
                 changed.len()
             ),
-            "finish that edit, then run rotate again",
+            format!("finish that edit, then run {verb} again"),
         ));
     }
     let renamed_in: BTreeSet<_> = staged
@@ -226,56 +434,67 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
             Ok(()) => done += 1,
             Err(error) => {
                 renamed_in.iter().for_each(|dir| write::sync_dir(dir));
-                return Err(partial(&shown, done, error));
+                return Err(partial(verb, &shown, done, error));
             }
         }
     }
     renamed_in.iter().for_each(|dir| write::sync_dir(dir));
     progress.finish_and_clear();
 
-    // Phase 3: read back what was written: every blob re-sealed above
-    // opens with the new key.
+    // Phase 3: read back what was written: every blob sealed above is in
+    // its file, whole.
     for (path, expected) in shown.iter().zip(expected) {
-        let reopened = scan::scan_file(path).map(|file| {
-            file.found
-                .iter()
-                .filter_map(scan::Found::blob)
-                .filter(|blob| blob.kid() == new_key.kid() && new_ring.open_any(blob).is_ok())
-                .count()
+        let read_back = scan::scan_file(path).is_ok_and(|file| {
+            let texts: BTreeSet<&str> = file.found.iter().filter_map(Found::text).collect();
+            expected.iter().all(|blob| texts.contains(blob.as_str()))
         });
-        if reopened.map_or(true, |n| n < expected) {
+        if !read_back {
             return Err(CliError::new(
                 format!("{} does not read back as written", path.display()),
-                "run `cargo sealant check` on it; re-running rotate finishes the job",
+                format!("run `cargo sealant check` on it; re-running {verb} finishes the job"),
             ));
         }
     }
-    eprintln!("rotated {summary}");
+    eprintln!("{} {summary}", past(verb));
     Ok(())
 }
 
+/// `rotated` or `resealed`.
+fn past(verb: &str) -> &'static str {
+    if verb == "rotate" {
+        "rotated"
+    } else {
+        "resealed"
+    }
+}
+
 /// The error after some renames: which files are new, which are old.
-fn partial(shown: &[PathBuf], done: usize, error: CommitError) -> CliError {
+fn partial(verb: &str, shown: &[PathBuf], done: usize, error: CommitError) -> CliError {
+    let past = past(verb);
     for path in &shown[..done] {
-        eprintln!("rotated: {}", path.display());
+        eprintln!("{past}: {}", path.display());
     }
     for path in &shown[done..] {
-        eprintln!("not rotated: {}", path.display());
+        eprintln!("not {past}: {}", path.display());
     }
     let cause = match error {
         CommitError::Changed(path) => format!(
-            "{} was changed by someone else after rotate read it, and was left as it is",
+            "{} was changed by someone else after {verb} read it, and was left as it is",
             path.display()
         ),
         CommitError::Failed(error) => error.to_string(),
     };
     CliError::new(
         format!(
-            "rotate stopped after {done} of {} files ({cause}); each file listed above is wholly \
-             rotated or wholly unchanged",
+            "{verb} stopped after {done} of {} files ({cause}); each file listed above is wholly \
+             {past} or wholly unchanged",
             shown.len()
         ),
-        "run rotate again to finish: it re-seals only what is still under an old key",
+        if verb == "rotate" {
+            "run rotate again to finish: it re-seals only what is still under an old key"
+        } else {
+            "run reseal again to finish"
+        },
     )
 }
 

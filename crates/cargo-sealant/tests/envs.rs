@@ -1,6 +1,7 @@
 //! `init`, `keygen --env` and `seal --env`: a developer seals a secret for
 //! an environment with only the committed Sealant.toml, no private key.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -573,4 +574,152 @@ fn check_fails_where_the_build_would_and_warns_of_retired_keys() {
         failed[0]["error"].as_str().unwrap().contains("revoked"),
         "{report:#}"
     );
+}
+
+/// The v2 blobs of `file`, parsed: (name, environment, kid, encapsulated key).
+fn v2_blobs(file: &Path) -> Vec<(String, String, String, Vec<u8>)> {
+    blobs_of(file)
+        .into_iter()
+        .filter_map(|(_, text)| {
+            let blob = BlobV2::parse(&text).ok()?;
+            Some((
+                blob.name().to_owned(),
+                blob.env().to_owned(),
+                blob.kid().to_string(),
+                blob.enc().to_vec(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn rotate_to_env_moves_v1_blobs_to_an_environment_without_its_private_key() {
+    let dir = crate_dir();
+    assert!(run_in(dir.path(), &["init"], b"").status.success());
+    let production = keygen(dir.path(), "production", "prod.key");
+    let (v1_key, _) = common::write_key(dir.path(), "v1.key");
+    let v1_key = v1_key.to_str().unwrap();
+    for (name, value) in [("A", "alpha"), ("B", "bravo")] {
+        let output = run_in(
+            dir.path(),
+            &[
+                "set",
+                name,
+                "--file",
+                "src/secrets.rs",
+                "--key-file",
+                v1_key,
+            ],
+            value.as_bytes(),
+        );
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+    let file = dir.path().join("src/secrets.rs");
+    let output = run_in(
+        dir.path(),
+        &[
+            "rotate",
+            "--to-env",
+            "production",
+            "--key-file",
+            v1_key,
+            "src",
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("rotated 2 secrets in 1 files"),
+        "{}",
+        text(&output.stderr)
+    );
+    let blobs = v2_blobs(&file);
+    assert_eq!(blobs.len(), 2, "{blobs:?}");
+    assert!(blobs.iter().all(|b| b.1 == "production"));
+    // One encapsulation for the run.
+    assert_eq!(blobs[0].3, blobs[1].3);
+    for (name, value) in [("A", "alpha"), ("B", "bravo")] {
+        let opened = reveal(dir.path(), name, &production, None);
+        assert_eq!(text(&opened.stdout), value, "{}", text(&opened.stderr));
+    }
+    assert!(run_in(dir.path(), &["check", "src"], b"").status.success());
+}
+
+#[test]
+fn reseal_batches_each_environment_and_changes_nothing_without_the_keys() {
+    let dir = crate_dir();
+    assert!(run_in(dir.path(), &["init"], b"").status.success());
+    let production = keygen(dir.path(), "production", "prod-1.key");
+    let staging = keygen(dir.path(), "staging", "staging.key");
+    let file = dir.path().join("src/secrets.rs");
+    for name in ["A", "B", "C"] {
+        for env in ["production", "staging"] {
+            let output = run_in(
+                dir.path(),
+                &["set", name, "--env", env, "--file", "src/secrets.rs"],
+                format!("{name}-{env}").as_bytes(),
+            );
+            assert!(output.status.success(), "{}", text(&output.stderr));
+        }
+    }
+    let before = std::fs::read(&file).unwrap();
+    // Each `set` made its own encapsulation.
+    let encs: BTreeSet<Vec<u8>> = v2_blobs(&file).into_iter().map(|b| b.3).collect();
+    assert_eq!(encs.len(), 6);
+
+    // Without the private keys nothing opens, and nothing changes.
+    let refused = run_in(dir.path(), &["reseal", "src"], b"");
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("reseal changed nothing"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+
+    // A new production key retires the first; reseal moves production's
+    // blobs to it, in one encapsulation, and leaves staging's alone.
+    let production_2 = keygen(dir.path(), "production", "prod-2.key");
+    let output = run_in(
+        dir.path(),
+        &[
+            "reseal",
+            "--env",
+            "production",
+            "--key-file",
+            production.to_str().unwrap(),
+            "src",
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let blobs = v2_blobs(&file);
+    let new_kid = policy(dir.path())
+        .environment("production")
+        .unwrap()
+        .active()
+        .unwrap()
+        .kid;
+    let prod: Vec<_> = blobs.iter().filter(|b| b.1 == "production").collect();
+    assert_eq!(prod.len(), 3);
+    assert!(
+        prod.iter()
+            .all(|b| b.2 == new_kid.to_string() && b.3 == prod[0].3)
+    );
+    let staging_encs: BTreeSet<_> = blobs
+        .iter()
+        .filter(|b| b.1 == "staging")
+        .map(|b| &b.3)
+        .collect();
+    assert_eq!(staging_encs.len(), 3, "staging was left as it was");
+    for name in ["A", "B", "C"] {
+        let opened = reveal(dir.path(), name, &production_2, None);
+        assert_eq!(text(&opened.stdout), format!("{name}-production"));
+        let opened = reveal(dir.path(), name, &staging, None);
+        assert_eq!(text(&opened.stdout), format!("{name}-staging"));
+    }
+    // The old production key no longer opens anything.
+    let old = reveal(dir.path(), "A", &production, None);
+    assert_eq!(old.status.code(), Some(1));
+    assert!(run_in(dir.path(), &["check", "src"], b"").status.success());
 }
