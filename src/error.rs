@@ -194,6 +194,13 @@ pub enum Error {
         origin: String,
     },
 
+    /// [`use_test_keys`](crate::testing::use_test_keys) cannot take effect.
+    #[error("sealant::testing::use_test_keys cannot take effect: {reason}")]
+    TestKeys {
+        /// Why.
+        reason: String,
+    },
+
     /// `SEALANT_ENV` does not hold an environment name.
     #[error(
         "{var} does not hold an environment name: {reason}; set it to one of Sealant.toml's environments, or unset it"

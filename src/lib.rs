@@ -68,6 +68,7 @@ mod key;
 mod sealed;
 mod source;
 mod startup;
+pub mod testing;
 #[cfg(feature = "v2")]
 mod v2;
 

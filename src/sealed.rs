@@ -235,9 +235,44 @@ fn with_process_keyring<R>(var: &'static str, f: impl FnOnce(&Keyring) -> R) -> 
     })
 }
 
+/// The keyrings loaded from the environment, by variable.
+static LOADED: Mutex<Vec<(&str, Arc<Keyring>)>> = Mutex::new(Vec::new());
+
+/// The keys of [`use_test_keys`](crate::testing::use_test_keys), which
+/// replace every variable's.
+static TEST_KEYS: std::sync::OnceLock<Arc<Keyring>> = std::sync::OnceLock::new();
+
+/// Makes `keyring` the keys of every variable for the rest of the process,
+/// unless keys were already loaded from the environment.
+pub(crate) fn install_test_keys(keyring: Keyring) -> Result<(), Error> {
+    let loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(installed) = TEST_KEYS.get() {
+        if installed.kids() == keyring.kids() {
+            return Ok(());
+        }
+        return Err(Error::TestKeys {
+            reason: "it was called before with other keys".to_owned(),
+        });
+    }
+    if !loaded.is_empty() {
+        let vars: Vec<&str> = loaded.iter().map(|(var, _)| *var).collect();
+        return Err(Error::TestKeys {
+            reason: format!(
+                "secrets were already unsealed with the keys of {}; call it before the first unseal",
+                vars.join(", ")
+            ),
+        });
+    }
+    // Under the lock, no load from the environment can start meanwhile.
+    let _ = TEST_KEYS.set(Arc::new(keyring));
+    Ok(())
+}
+
 /// The keys of `var`, loaded once per process.
 pub(crate) fn process_keyring(var: &'static str) -> Result<Arc<Keyring>, Error> {
-    static LOADED: Mutex<Vec<(&str, Arc<Keyring>)>> = Mutex::new(Vec::new());
+    if let Some(test) = TEST_KEYS.get() {
+        return Ok(Arc::clone(test));
+    }
     // Holding the lock while loading makes threads that race for the same
     // variable wait for one load instead of each doing their own.
     let mut loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
