@@ -90,6 +90,8 @@ mod tests {
             any::<String>(),
             "sealant:v[0-9]:[A-Za-z_.-]{0,12}:[0-9a-fA-F]{0,10}:[0-9a-f]{0,26}:[0-9a-fA-Fg ]{0,40}",
             "sealant:v1:X:3fa2c91e:000102030405060708090a0b:[0-9a-f]{0,40}",
+            "sealant:v2:[a-z/]{0,12}/X/[0-9a-f]{0,200}",
+            "sealant:v2:(production|staging|qa)/X/(80dcbeb3|1441c01d|00000000)[0-9a-f]{60,140}",
         ]
     }
 
@@ -109,11 +111,15 @@ mod tests {
             keyword in prop_oneof![Just("const"), Just("static"), Just("static mut"), Just("fn"), Just("let")],
             ty in prop_oneof![Just("Sealed"), Just("sealant::Sealed"), Just("&str"), Just("Sealed<T>"), Just("")],
             text in literal_text(),
+            second in literal_text(),
             soup in "[ -~]{0,40}",
         ) {
             let item = format!("{keyword} X: {ty} = {text:?};");
-            if let (Some(args), Some(item)) = (tokens(&args), tokens(&item)) {
-                let _ = secret(args, item);
+            let list = format!("{keyword} X: {ty} = [{text:?}, {second:?}];");
+            for item in [item, list] {
+                if let (Some(args), Some(item)) = (tokens(&args), tokens(&item)) {
+                    let _ = secret(args, item);
+                }
             }
             if let Some(soup) = tokens(&soup) {
                 let _ = secret(TokenStream::new(), soup.clone());
@@ -128,8 +134,11 @@ mod tests {
             let rejection = crate::validate::check_blob(&secret_text, "API_TOKEN", false).unwrap_err();
             prop_assert!(!rejection.is_blob);
             prop_assert!(!rejection.message.contains(&secret_text));
-            let expanded = secret(TokenStream::new(), tokens(&format!("const API_TOKEN: Sealed = {secret_text:?};")).unwrap());
-            prop_assert!(!expanded.to_string().contains(&secret_text[2..]));
+            for value in [format!("{secret_text:?}"), format!("[{secret_text:?}]")] {
+                let item = format!("const API_TOKEN: Sealed = {value};");
+                let expanded = secret(TokenStream::new(), tokens(&item).unwrap());
+                prop_assert!(!expanded.to_string().contains(&secret_text[2..]));
+            }
         }
     }
 }
