@@ -222,3 +222,42 @@ fn the_writers_match_the_allocating_builders_up_to_the_longest_fields() {
         None
     );
 }
+
+proptest::proptest! {
+    /// The record readers take bytes from a binary's link section; whatever
+    /// the bytes, they return a record or `None`, never panic, and a v2
+    /// record reads back as written.
+    #[test]
+    fn record_readers_never_panic_and_read_back_what_was_written(
+        bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+        name in "[A-Za-z0-9_.-]{1,40}",
+        envs in proptest::collection::vec("[a-z][a-z0-9_-]{0,12}", 1..4),
+        sealed_len in 16usize..64,
+    ) {
+        let _ = sealant_format::record::Record::decode(&bytes);
+        let _ = sealant_format::record::RecordV2::decode(&bytes);
+
+        let enc = [3u8; sealant_format::ENC_LEN];
+        let nonce = [4u8; sealant_format::V2_NONCE_LEN];
+        let sealed = vec![5u8; sealed_len];
+        let parts: Vec<sealant_format::record::BlobParts<'_>> = envs
+            .iter()
+            .map(|env| sealant_format::record::BlobParts {
+                env,
+                kid: [1, 2, 3, 4],
+                enc: &enc,
+                nonce: &nonce,
+                sealed: &sealed,
+            })
+            .collect();
+        let record = sealant_format::record::RecordV2::encode(&name, "SEALANT_KEY", &parts).unwrap();
+        let (read, rest) = sealant_format::record::RecordV2::decode(&record).unwrap();
+        proptest::prop_assert!(rest.is_empty());
+        proptest::prop_assert_eq!(read.name, name.as_str());
+        proptest::prop_assert_eq!(read.blobs().collect::<Vec<_>>(), parts);
+        // Every truncation is refused.
+        for len in 0..record.len() {
+            proptest::prop_assert!(sealant_format::record::RecordV2::decode(&record[..len]).is_none());
+        }
+    }
+}
