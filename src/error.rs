@@ -19,19 +19,32 @@ pub enum Error {
     /// companion is set.
     #[error(
         "no key: neither {var} nor {var}_FILE is set; set {var} to the key \
-         (or {var}_FILE to a file that holds it), made with `cargo sealant keygen`"
+         (or {var}_FILE to a file that holds it, {var}_COMMAND to a command that prints it, \
+         or a systemd credential named {var}), made with `cargo sealant keygen`"
     )]
     KeyMissing {
         /// The variable consulted.
         var: String,
     },
 
-    /// Both the key variable and its `_FILE` companion are set, so it is
+    /// More than one source of the key variable's keys is set (the
+    /// variable, `_FILE`, `_COMMAND`, a systemd credential), so it is
     /// unclear which to use.
-    #[error("both {var} and {var}_FILE are set; unset one of them")]
+    #[error("{}", Sources(sources))]
     KeySourceConflict {
         /// The variable consulted.
         var: String,
+        /// The sources found set, e.g. `SEALANT_KEY` and `SEALANT_KEY_FILE`.
+        sources: Vec<String>,
+    },
+
+    /// The command of `<var>_COMMAND` did not print keys.
+    #[error("{var} failed: {reason}; run it by hand to see why, or unset {var}")]
+    KeyCommand {
+        /// The variable that holds the command (`SEALANT_KEY_COMMAND`).
+        var: String,
+        /// What went wrong; never what the command printed.
+        reason: String,
     },
 
     /// The key variable is set but does not hold valid Unicode.
@@ -255,6 +268,23 @@ impl fmt::Display for KidList<'_> {
 
 struct FailureList<'a>(&'a [Failure]);
 
+/// `both A and B are set; ...`, or `A, B and C are all set; ...`.
+struct Sources<'a>(&'a [String]);
+
+impl fmt::Display for Sources<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [a, b] => write!(f, "both {a} and {b} are set; unset one of them"),
+            [rest @ .., last] => write!(
+                f,
+                "{} and {last} are all set; keep one of them",
+                rest.join(", ")
+            ),
+            [] => f.write_str("no key source is set"),
+        }
+    }
+}
+
 struct NoBlob<'a> {
     name: &'a str,
     env: Option<&'a str>,
@@ -303,6 +333,7 @@ impl Error {
             self,
             Self::KeyMissing { .. }
                 | Self::KeySourceConflict { .. }
+                | Self::KeyCommand { .. }
                 | Self::KeyNotUnicode { .. }
                 | Self::KeyFile { .. }
                 | Self::KeyEmpty { .. }

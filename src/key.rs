@@ -300,9 +300,14 @@ impl Keyring {
         kids.collect()
     }
 
-    /// Loads the keys from the environment variable `var`, or from the file
-    /// that `<var>_FILE` names (the Docker and Kubernetes secrets-mount
-    /// convention). Setting both is an error.
+    /// Loads the keys of the key variable `var` from its one source: the
+    /// variable itself; the file that `<var>_FILE` names (the Docker and
+    /// Kubernetes secrets-mount convention); the standard output of the
+    /// command in `<var>_COMMAND` (run with the shell, at most 60 s; a
+    /// password manager or cloud CLI); or the systemd credential `<var>`
+    /// (`$CREDENTIALS_DIRECTORY/<var>`). Two sources set is an error that
+    /// names both. With the `v2` feature, `SEALANT_ENV` selects the
+    /// environment (see [`Keyring::select_environment`]).
     pub fn from_env(var: &str) -> Result<Self, Error> {
         use crate::source::KeySource;
         crate::source::Env::new(var).load()

@@ -1,14 +1,22 @@
 //! Where keys come from.
 //!
-//! Today keys come from the environment: a variable, or a file that a
-//! `_FILE` variable names. Later sources (a command, OpenBao or Vault
-//! Transit, a cloud KMS) implement [`KeySource`] beside [`Env`].
+//! The keys of a key variable `VAR` come from exactly one of: the variable
+//! itself; the file that `VAR_FILE` names (the Docker and Kubernetes
+//! secrets convention); the standard output of the command that
+//! `VAR_COMMAND` holds (as AWS's `credential_process`: a password manager,
+//! a cloud CLI); or the systemd credential named `VAR`
+//! (`$CREDENTIALS_DIRECTORY/VAR`, from `LoadCredential=VAR:...`). Later
+//! sources (OpenBao or Vault Transit, a cloud KMS) implement [`KeySource`]
+//! beside [`Env`].
 
 use std::env;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs;
-use std::io;
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use zeroize::{Zeroize, Zeroizing};
 
@@ -20,19 +28,36 @@ pub(crate) trait KeySource {
     fn load(&self) -> Result<Keyring, Error>;
 }
 
-/// The keys in `VAR`, or in the file that `VAR_FILE` names.
+/// The keys of `VAR`, from the one source of the module's list that is
+/// set.
 pub(crate) struct Env<'a> {
     var: &'a str,
-    lookup: fn(&str) -> Option<OsString>,
+    lookup: &'a dyn Fn(&str) -> Option<OsString>,
+    /// How long `VAR_COMMAND` may run.
+    command_timeout: Duration,
 }
+
+/// How long a key command may run by default: long enough for a password
+/// manager's unlock prompt, short enough that a hung one does not hold a
+/// service's start for ever.
+pub(crate) const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl<'a> Env<'a> {
     pub(crate) fn new(var: &'a str) -> Self {
         Self {
             var,
-            lookup: |name| env::var_os(name),
+            lookup: &|name| env::var_os(name),
+            command_timeout: COMMAND_TIMEOUT,
         }
     }
+}
+
+/// One place the keys of a variable may come from, as found set.
+enum Place {
+    Value(OsString),
+    File(PathBuf),
+    Command(OsString),
+    Credential(PathBuf),
 }
 
 impl KeySource for Env<'_> {
@@ -67,11 +92,42 @@ impl Env<'_> {
         // An empty variable (`SEALANT_KEY_FILE=` in a template whose value
         // was missing) is as good as unset.
         let lookup = |name: &str| (self.lookup)(name).filter(|value| !value.is_empty());
-        match (lookup(var), lookup(&format!("{var}_FILE"))) {
-            (Some(_), Some(_)) => Err(Error::KeySourceConflict {
-                var: var.to_owned(),
-            }),
-            (Some(value), None) => {
+        let mut places: Vec<(String, Place)> = Vec::new();
+        if let Some(value) = lookup(var) {
+            places.push((var.to_owned(), Place::Value(value)));
+        }
+        if let Some(path) = lookup(&format!("{var}_FILE")) {
+            places.push((format!("{var}_FILE"), Place::File(path.into())));
+        }
+        if let Some(command) = lookup(&format!("{var}_COMMAND")) {
+            places.push((format!("{var}_COMMAND"), Place::Command(command)));
+        }
+        if let Some(dir) = lookup("CREDENTIALS_DIRECTORY") {
+            // A service with credentials may have none for this variable.
+            let path = Path::new(&dir).join(var);
+            if fs::symlink_metadata(&path).is_ok() {
+                places.push((
+                    format!("the systemd credential {var}"),
+                    Place::Credential(path),
+                ));
+            }
+        }
+        let (name, place) = match places.len() {
+            0 => {
+                return Err(Error::KeyMissing {
+                    var: var.to_owned(),
+                });
+            }
+            1 => places.pop().expect("one place"),
+            _ => {
+                return Err(Error::KeySourceConflict {
+                    var: var.to_owned(),
+                    sources: places.into_iter().map(|(name, _)| name).collect(),
+                });
+            }
+        };
+        match place {
+            Place::Value(value) => {
                 let text = match value.into_string() {
                     Ok(text) => Zeroizing::new(text),
                     Err(value) => {
@@ -83,16 +139,115 @@ impl Env<'_> {
                 };
                 Keyring::parse(var, &text)
             }
-            (None, Some(path)) => {
-                let path = PathBuf::from(path);
-                let origin = format!("{} (named by {var}_FILE)", path.display());
+            Place::File(path) => {
+                let origin = format!("{} (named by {name})", path.display());
                 read_file(&path, origin)
             }
-            (None, None) => Err(Error::KeyMissing {
-                var: var.to_owned(),
-            }),
+            Place::Credential(path) => {
+                let origin = format!("{name} ({})", path.display());
+                read_file(&path, origin)
+            }
+            Place::Command(command) => run_command(&name, &command, self.command_timeout),
         }
     }
+}
+
+/// Runs `command` (the value of the variable `name`) with the shell, and
+/// reads the keys it prints on its standard output, at most
+/// [`MAX_KEY_FILE`] bytes, within `timeout`. Its standard input and error
+/// are the process's, so that a password manager can prompt. Nothing it
+/// prints ever appears in an error.
+fn run_command(name: &str, command: &OsStr, timeout: Duration) -> Result<Keyring, Error> {
+    let failed = |reason: String| Error::KeyCommand {
+        var: name.to_owned(),
+        reason,
+    };
+    #[cfg(unix)]
+    let mut shell = {
+        let mut shell = Command::new("/bin/sh");
+        shell.arg("-c").arg(command);
+        shell
+    };
+    #[cfg(windows)]
+    let mut shell = {
+        let mut shell = Command::new("cmd");
+        shell.arg("/C").arg(command);
+        shell
+    };
+    let mut child = shell
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|error| failed(format!("it could not be started: {error}")))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    // The output is read on a thread of its own, so that a command that
+    // never closes its output is given up on at the deadline.
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        // Room for the largest output read and one byte more, so that
+        // reading never reallocates and leaves key bytes in freed memory.
+        let limit = MAX_KEY_FILE as usize + 1;
+        let mut bytes = Zeroizing::new(vec![0u8; limit]);
+        let mut len = 0;
+        let mut stdout = stdout;
+        let result = loop {
+            match stdout.read(&mut bytes[len..]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    len += n;
+                    if len == limit {
+                        break Ok(());
+                    }
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => break Err(error),
+            }
+        };
+        bytes.truncate(len);
+        let _ = sender.send(result.map(|()| bytes));
+    });
+    let deadline = Instant::now() + timeout;
+    let too_slow = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+        failed(format!(
+            "it did not finish within {} s (its output must end when it does)",
+            timeout.as_secs_f32()
+        ))
+    };
+    let output = match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(error)) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(failed(format!("its output could not be read: {error}")));
+        }
+        Err(_) => return Err(too_slow(&mut child)),
+    };
+    // Reading stopped at the bound: the command is still writing.
+    if output.len() as u64 > MAX_KEY_FILE {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(failed(format!(
+            "it printed more than {} KiB, which no key list is",
+            MAX_KEY_FILE / 1024
+        )));
+    }
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) => return Err(too_slow(&mut child)),
+            Err(error) => return Err(failed(format!("it could not be waited for: {error}"))),
+        }
+    };
+    if !status.success() {
+        return Err(failed(format!("it exited with {status}")));
+    }
+    let text = std::str::from_utf8(&output)
+        .map_err(|_| failed("its output is not UTF-8 text".to_owned()))?;
+    Keyring::parse(format!("the output of {name}"), text)
 }
 
 /// The largest key file read: a list of keys is a few KiB (a key is 79
@@ -167,16 +322,17 @@ mod tests {
     const KEY: &str =
         "sealant-key-v1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
-    fn source(lookup: fn(&str) -> Option<OsString>) -> Env<'static> {
+    fn source(lookup: &dyn Fn(&str) -> Option<OsString>) -> Env<'_> {
         Env {
             var: "APP_KEY",
             lookup,
+            command_timeout: COMMAND_TIMEOUT,
         }
     }
 
     #[test]
     fn reads_the_variable() {
-        let ring = source(|name| (name == "APP_KEY").then(|| KEY.into()))
+        let ring = source(&|name| (name == "APP_KEY").then(|| KEY.into()))
             .load()
             .unwrap();
         assert_eq!(ring.keys().len(), 1);
@@ -185,7 +341,7 @@ mod tests {
 
     #[test]
     fn neither_variable_set_names_the_variable() {
-        let err = source(|_| None).load().unwrap_err();
+        let err = source(&|_| None).load().unwrap_err();
         assert!(
             matches!(&err, Error::KeyMissing { var } if var == "APP_KEY"),
             "{err:?}"
@@ -195,7 +351,7 @@ mod tests {
 
     #[test]
     fn an_empty_variable_counts_as_unset() {
-        let ring = source(|name| match name {
+        let ring = source(&|name| match name {
             "APP_KEY" => Some(KEY.into()),
             "APP_KEY_FILE" => Some("".into()),
             _ => None,
@@ -203,19 +359,19 @@ mod tests {
         .load()
         .unwrap();
         assert_eq!(ring.keys().len(), 1);
-        let err = source(|_| Some("".into())).load().unwrap_err();
+        let err = source(&|_| Some("".into())).load().unwrap_err();
         assert!(matches!(err, Error::KeyMissing { .. }), "{err:?}");
     }
 
     #[test]
     fn both_variables_set_is_a_conflict() {
-        let err = source(|_| Some(KEY.into())).load().unwrap_err();
+        let err = source(&|_| Some(KEY.into())).load().unwrap_err();
         assert!(matches!(err, Error::KeySourceConflict { .. }), "{err:?}");
     }
 
     #[test]
     fn empty_variable_holds_no_key() {
-        let err = source(|name| (name == "APP_KEY").then(|| " \n".into()))
+        let err = source(&|name| (name == "APP_KEY").then(|| " \n".into()))
             .load()
             .unwrap_err();
         assert!(matches!(err, Error::KeyEmpty { .. }), "{err:?}");
@@ -225,7 +381,7 @@ mod tests {
     #[test]
     fn a_variable_that_is_not_unicode_is_refused() {
         use std::os::unix::ffi::OsStringExt;
-        let err = source(|name| (name == "APP_KEY").then(|| OsString::from_vec(vec![0xff, b'k'])))
+        let err = source(&|name| (name == "APP_KEY").then(|| OsString::from_vec(vec![0xff, b'k'])))
             .load()
             .unwrap_err();
         assert!(
@@ -237,13 +393,124 @@ mod tests {
     #[test]
     fn missing_key_file_names_the_path() {
         let err =
-            source(|name| (name == "APP_KEY_FILE").then(|| "/nonexistent/sealant.key".into()))
+            source(&|name| (name == "APP_KEY_FILE").then(|| "/nonexistent/sealant.key".into()))
                 .load()
                 .unwrap_err();
         assert!(matches!(err, Error::KeyFile { .. }), "{err:?}");
         assert!(
             err.to_string().contains("/nonexistent/sealant.key"),
             "{err}"
+        );
+    }
+
+    fn command(command: &'static str) -> impl Fn(&str) -> Option<OsString> {
+        move |name| (name == "APP_KEY_COMMAND").then(|| command.into())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_command_prints_the_keys() {
+        let lookup = command(
+            "printf '# from a vault\\n%s\\n' sealant-key-v1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        );
+        let ring = source(&lookup).load().unwrap();
+        assert_eq!(ring.keys().len(), 1);
+        assert_eq!(ring.origin(), "the output of APP_KEY_COMMAND");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_failing_command_is_named_and_its_output_never_shown() {
+        // It prints the key, then fails: the key must not be in the error.
+        let lookup = command(
+            "printf sealant-key-v1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f; exit 3",
+        );
+        let err = source(&lookup).load().unwrap_err();
+        assert!(
+            matches!(&err, Error::KeyCommand { var, .. } if var == "APP_KEY_COMMAND"),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(message.contains("exit status: 3"), "{message}");
+        assert!(!message.contains("0102030405"), "{message}");
+        assert!(!format!("{err:?}").contains("0102030405"));
+
+        let lookup = command("printf 'not a key'");
+        let err = source(&lookup).load().unwrap_err();
+        assert!(matches!(err, Error::KeyMalformed { .. }), "{err:?}");
+        assert!(!err.to_string().contains("not a key"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_command_that_hangs_is_given_up_on_at_the_deadline() {
+        // It never closes its output (a child keeps it open), nor exits:
+        // both are cut off. The sleeps are far longer than the deadline.
+        for hung in ["sleep 30", "sleep 30 & printf x"] {
+            let lookup = command(hung);
+            let mut env = source(&lookup);
+            env.command_timeout = Duration::from_millis(300);
+            let started = Instant::now();
+            let err = env.load().unwrap_err();
+            assert!(started.elapsed() < Duration::from_secs(20), "{hung}");
+            assert!(
+                err.to_string().contains("did not finish within 0.3 s"),
+                "{err}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_command_that_prints_too_much_is_refused() {
+        let lookup = command("head -c 70000 /dev/zero | tr '\\0' a");
+        let err = source(&lookup).load().unwrap_err();
+        assert!(err.to_string().contains("more than 64 KiB"), "{err}");
+    }
+
+    #[test]
+    fn a_systemd_credential_is_read_and_counts_as_a_source() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("APP_KEY"), format!("{KEY}\n")).unwrap();
+        let credentials = dir.path().to_owned();
+        let lookup =
+            move |name: &str| (name == "CREDENTIALS_DIRECTORY").then(|| credentials.clone().into());
+        let ring = source(&lookup).load().unwrap();
+        assert_eq!(ring.keys().len(), 1);
+        assert!(
+            ring.origin().starts_with("the systemd credential APP_KEY"),
+            "{}",
+            ring.origin()
+        );
+
+        // With the variable set too: two sources, both named.
+        let credentials = dir.path().to_owned();
+        let both = move |name: &str| match name {
+            "CREDENTIALS_DIRECTORY" => Some(credentials.clone().into()),
+            "APP_KEY" => Some(KEY.into()),
+            _ => None,
+        };
+        let err = source(&both).load().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "both APP_KEY and the systemd credential APP_KEY are set; unset one of them"
+        );
+        // A service with credentials, none of them this variable's.
+        let empty = tempfile::tempdir().unwrap();
+        let path = empty.path().to_owned();
+        let none = move |name: &str| (name == "CREDENTIALS_DIRECTORY").then(|| path.clone().into());
+        assert!(matches!(
+            source(&none).load(),
+            Err(Error::KeyMissing { .. })
+        ));
+    }
+
+    #[test]
+    fn three_sources_are_all_named() {
+        let err = source(&|_| Some(KEY.into())).load().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "APP_KEY, APP_KEY_FILE and APP_KEY_COMMAND are all set; keep one of them"
         );
     }
 }

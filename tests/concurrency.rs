@@ -75,6 +75,8 @@ fn run_child() -> ExitCode {
     let (first, second) = (keys.next().unwrap(), keys.next().unwrap());
     let status = Command::new(std::env::current_exe().unwrap())
         .env_remove("SEALANT_KEY_FILE")
+        .env_remove("SEALANT_KEY_COMMAND")
+        .env_remove("CREDENTIALS_DIRECTORY")
         .env("SEALANT_KEY", first)
         .env(OTHER_VAR, second)
         .status()

@@ -45,7 +45,9 @@ fn run(configure: impl FnOnce(&mut Command)) -> Output {
     let mut command = Command::new(quickstart());
     command
         .env_remove("SEALANT_KEY")
-        .env_remove("SEALANT_KEY_FILE");
+        .env_remove("SEALANT_KEY_FILE")
+        .env_remove("SEALANT_KEY_COMMAND")
+        .env_remove("CREDENTIALS_DIRECTORY");
     configure(&mut command);
     command.output().unwrap()
 }
@@ -198,6 +200,36 @@ fn both_key_variables_set_is_refused() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
         stderr.contains("both SEALANT_KEY and SEALANT_KEY_FILE are set"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn starts_with_the_key_a_command_prints() {
+    let output = run(|c| {
+        c.env("SEALANT_KEY_COMMAND", format!("cat '{DEMO_KEY_FILE}'"));
+    });
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.starts_with("unsealed 3 secrets with key "),
+        "{stdout}"
+    );
+
+    // A command beside the file: two sources, both named, nothing opened.
+    let output = run(|c| {
+        c.env("SEALANT_KEY_COMMAND", format!("cat '{DEMO_KEY_FILE}'"))
+            .env("SEALANT_KEY_FILE", DEMO_KEY_FILE);
+    });
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("both SEALANT_KEY_FILE and SEALANT_KEY_COMMAND are set"),
         "{stderr}"
     );
 }

@@ -59,6 +59,8 @@ fn run(env: &[(&str, String)]) -> Output {
     command
         .env_remove("SEALANT_KEY")
         .env_remove("SEALANT_KEY_FILE")
+        .env_remove("SEALANT_KEY_COMMAND")
+        .env_remove("CREDENTIALS_DIRECTORY")
         .env_remove("SEALANT_ENV");
     for (var, value) in env {
         command.env(var, value);

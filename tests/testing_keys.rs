@@ -27,6 +27,8 @@ fn run_alone(name: &str) {
     let output = Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--exact", name, "--test-threads", "1"])
         .env_remove("SEALANT_KEY")
+        .env_remove("SEALANT_KEY_COMMAND")
+        .env_remove("CREDENTIALS_DIRECTORY")
         .env("SEALANT_KEY_FILE", PRODUCTION_KEY_FILE)
         .env("SEALANT_ENV", "production")
         .output()

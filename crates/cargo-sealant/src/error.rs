@@ -90,7 +90,10 @@ impl From<sealant::Error> for CliError {
             Error::KeyEmpty { origin } => {
                 format!("put a key in {origin}; `cargo sealant keygen` makes one")
             }
-            Error::KeySourceConflict { var } => format!("unset {var} or {var}_FILE"),
+            Error::KeySourceConflict { sources, .. } => {
+                format!("keep one of {}", sources.join(" and "))
+            }
+            Error::KeyCommand { var, .. } => format!("run the command of {var} by hand to see why"),
             Error::KeyFile { .. } => "check the path; a key file is a small regular file".to_owned(),
             Error::KeyMalformed { .. } | Error::KeyNotUnicode { .. } => {
                 "a key is `sealant-key-v1:` and 64 lowercase hex digits, as `cargo sealant keygen` prints it".to_owned()

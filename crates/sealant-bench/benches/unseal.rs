@@ -91,6 +91,8 @@ fn main() {
         let status = std::process::Command::new(std::env::current_exe().unwrap())
             .args(std::env::args_os().skip(1))
             .env_remove("SEALANT_KEY_FILE")
+            .env_remove("SEALANT_KEY_COMMAND")
+            .env_remove("CREDENTIALS_DIRECTORY")
             .env("SEALANT_KEY", key)
             .status()
             .unwrap();

@@ -24,6 +24,8 @@ pub(crate) fn cargo_sealant(
         .args(args)
         .env_remove("SEALANT_KEY")
         .env_remove("SEALANT_KEY_FILE")
+        .env_remove("SEALANT_KEY_COMMAND")
+        .env_remove("CREDENTIALS_DIRECTORY")
         .env_remove("CARGO_SEALANT_TEST_HOOK")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
