@@ -46,6 +46,38 @@ pub(crate) fn load_at(path: PathBuf) -> Result<Loaded, CliError> {
 }
 
 impl Loaded {
+    /// The environments named (each once, in the order given), or every
+    /// declared one with `all`, each with the recipient its new blobs are
+    /// sealed to.
+    pub(crate) fn recipients(
+        &self,
+        named: &[String],
+        all: bool,
+    ) -> Result<Vec<(String, Recipient)>, CliError> {
+        let mut envs: Vec<String> = Vec::new();
+        if all {
+            envs.extend(self.policy.environments().map(|(env, _)| env.to_owned()));
+        } else {
+            for env in named {
+                if !envs.contains(env) {
+                    envs.push(env.clone());
+                }
+            }
+        }
+        if envs.is_empty() {
+            return Err(CliError::usage(
+                format!("{} declares no environment", self.path.display()),
+                "add one with `cargo sealant keygen --env NAME --out FILE`",
+            ));
+        }
+        envs.into_iter()
+            .map(|env| {
+                let recipient = self.active_recipient(&env)?;
+                Ok((env, recipient))
+            })
+            .collect()
+    }
+
     /// The recipient new blobs of `env` are sealed to: the environment's
     /// active key, whose kid must be the one the file states.
     pub(crate) fn active_recipient(&self, env: &str) -> Result<Recipient, CliError> {

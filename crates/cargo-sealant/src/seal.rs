@@ -42,25 +42,10 @@ pub(crate) fn run(args: &SealArgs) -> Result<(), CliError> {
 /// environment), from one read of the plaintext.
 fn seal_to_envs(args: &SealArgs) -> Result<(), CliError> {
     let loaded = policy::load()?;
-    let envs: Vec<String> = if args.all_envs {
-        loaded
-            .policy
-            .environments()
-            .map(|(name, _)| name.to_owned())
-            .collect()
-    } else {
-        args.env.clone()
-    };
-    if envs.is_empty() {
-        return Err(CliError::usage(
-            format!("{} declares no environment", loaded.path.display()),
-            "add one with `cargo sealant keygen --env NAME --out FILE`",
-        ));
-    }
-    let recipients = envs
-        .iter()
-        .map(|env| loaded.active_recipient(env))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (envs, recipients): (Vec<String>, Vec<_>) = loaded
+        .recipients(&args.env, args.all_envs)?
+        .into_iter()
+        .unzip();
     let plaintext = read_plaintext(&args.name, args.keep_newline)?;
     let blobs = envs
         .iter()

@@ -83,12 +83,7 @@ pub(crate) fn run(args: &SetArgs) -> Result<(), CliError> {
     let plaintext = seal::read_plaintext(&args.name, args.keep_newline)?;
     hook::reach("set:read-secret");
 
-    let _lock = lock::lock_dirs_of(std::slice::from_ref(&args.file))?;
-    let target = Target::inspect(&args.file, args.force)?;
-    write::remove_stale([lock::real_dir(&args.file).as_path()])?;
-    // Read again under the lock: what was read before the prompt may be
-    // stale, and is never written back.
-    let plan = plan(args)?;
+    let (_lock, target, plan) = relock(args)?;
     if plan.key_var() != key_var {
         return Err(CliError::new(
             format!(
@@ -131,6 +126,16 @@ pub(crate) fn run(args: &SetArgs) -> Result<(), CliError> {
         key.kid()
     );
     Ok(())
+}
+
+/// Locks the file's directory and reads the file again: what was read
+/// before the secret (perhaps at a prompt, for minutes) may be stale, and is
+/// never written back. Temporary files a killed run left are removed.
+fn relock(args: &SetArgs) -> Result<(lock::Locked, Target, Plan), CliError> {
+    let lock = lock::lock_dirs_of(std::slice::from_ref(&args.file))?;
+    let target = Target::inspect(&args.file, args.force)?;
+    write::remove_stale([lock::real_dir(&args.file).as_path()])?;
+    Ok((lock, target, plan(args)?))
 }
 
 /// Reads the file and finds what `set` replaces, or checks that a new item
@@ -219,37 +224,17 @@ fn set_envs(args: &SetArgs, first: &Plan) -> Result<(), CliError> {
     let loaded = Policies::default()
         .for_file(&args.file)
         .map_err(|(message, hint)| CliError::usage(message, hint))?;
-    let envs: Vec<String> = if args.all_envs {
-        loaded
-            .policy
-            .environments()
-            .map(|(env, _)| env.to_owned())
-            .collect()
-    } else {
-        let mut envs = args.env.clone();
-        envs.dedup();
-        envs
-    };
-    if envs.is_empty() {
-        return Err(CliError::usage(
-            format!("{} declares no environment", loaded.path.display()),
-            "add one with `cargo sealant keygen --env NAME --out FILE`",
-        ));
-    }
-    let recipients = envs
-        .iter()
-        .map(|env| loaded.active_recipient(env))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (envs, recipients): (Vec<String>, Vec<_>) = loaded
+        .recipients(&args.env, args.all_envs)?
+        .into_iter()
+        .unzip();
     // A v1 blob opens in every environment: replacing it with only some
     // of them would leave the others without a value.
     refuse_partial_v1(args, first)?;
     let plaintext = seal::read_plaintext(&args.name, args.keep_newline)?;
     hook::reach("set:read-secret");
 
-    let _lock = lock::lock_dirs_of(std::slice::from_ref(&args.file))?;
-    let target = Target::inspect(&args.file, args.force)?;
-    write::remove_stale([lock::real_dir(&args.file).as_path()])?;
-    let plan = plan(args)?;
+    let (_lock, target, plan) = relock(args)?;
     refuse_partial_v1(args, &plan)?;
     let blobs = envs
         .iter()

@@ -723,3 +723,34 @@ fn reseal_batches_each_environment_and_changes_nothing_without_the_keys() {
     assert_eq!(old.status.code(), Some(1));
     assert!(run_in(dir.path(), &["check", "src"], b"").status.success());
 }
+
+#[test]
+fn an_environment_named_twice_gets_one_blob() {
+    let dir = crate_dir();
+    assert!(run_in(dir.path(), &["init"], b"").status.success());
+    keygen(dir.path(), "production", "prod.key");
+    keygen(dir.path(), "staging", "staging.key");
+    let args = [
+        "--env",
+        "production",
+        "--env",
+        "staging",
+        "--env",
+        "production",
+    ];
+    let mut seal = vec!["seal", "--name", "X"];
+    seal.extend(args);
+    let output = run_in(dir.path(), &seal, b"x");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout).lines().count(), 2);
+    let mut set = vec!["set", "X", "--file", "src/secrets.rs"];
+    set.extend(args);
+    let output = run_in(dir.path(), &set, b"x");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let envs: Vec<String> = blobs_of(&dir.path().join("src/secrets.rs"))
+        .into_iter()
+        .map(|(env, _)| env)
+        .collect();
+    assert_eq!(envs, ["production", "staging"]);
+    assert!(run_in(dir.path(), &["check", "src"], b"").status.success());
+}
