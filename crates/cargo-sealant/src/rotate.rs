@@ -136,6 +136,9 @@ pub(crate) fn run_reseal(args: &ResealArgs) -> Result<(), CliError> {
 enum Decision {
     /// Not this run's: left as it is.
     Skip,
+    /// Already under its environment's active key, whose private key is
+    /// not at hand: left as it is.
+    Current,
     /// Opened and sealed again: the new blob's text.
     Reseal(String),
 }
@@ -172,6 +175,37 @@ impl Goal<'_> {
             }
             return Ok(Decision::Skip);
         }
+        // reseal: the sealer of the blob's environment (its active key),
+        // made once. A blob already under that key whose private key is not
+        // at hand is current: left as it is, so that a rerun after an
+        // interrupted reseal needs only the keys it needed before.
+        let slot = match &mut *self {
+            Self::Reseal {
+                policies, sealers, ..
+            } => {
+                let env = blob.env().expect("reseal takes v2 blobs only");
+                let loaded = policies
+                    .for_file(&found.file)
+                    .map_err(|(message, hint)| CliError::new(message, hint))?;
+                let slot = (loaded.path.clone(), env.to_owned());
+                if !sealers.contains_key(&slot) {
+                    let recipient = loaded.active_recipient(env)?;
+                    let kid = recipient.kid();
+                    sealers.insert(slot.clone(), (recipient.sealer(env)?, kid));
+                }
+                let active = sealers[&slot].1;
+                let held = keys
+                    .for_var(found.key_var())
+                    .ok()
+                    .flatten()
+                    .is_some_and(|ring| ring.kids().contains(&active));
+                if blob.kid() == active && !held {
+                    return Ok(Decision::Current);
+                }
+                Some(slot)
+            }
+            _ => None,
+        };
         let plaintext = match keys.for_var(found.key_var()) {
             Ok(Some(ring)) => match ring.open_any(blob) {
                 Ok(plaintext) => plaintext,
@@ -193,19 +227,8 @@ impl Goal<'_> {
         let sealed = match self {
             Self::Key { key, .. } => key.seal(blob.name(), plaintext)?,
             Self::Env { sealer, .. } => sealer.seal(blob.name(), plaintext)?,
-            Self::Reseal {
-                policies, sealers, ..
-            } => {
-                let env = blob.env().expect("reseal takes v2 blobs only");
-                let loaded = policies
-                    .for_file(&found.file)
-                    .map_err(|(message, hint)| CliError::new(message, hint))?;
-                let slot = (loaded.path.clone(), env.to_owned());
-                if !sealers.contains_key(&slot) {
-                    let recipient = loaded.active_recipient(env)?;
-                    let kid = recipient.kid();
-                    sealers.insert(slot.clone(), (recipient.sealer(env)?, kid));
-                }
+            Self::Reseal { sealers, .. } => {
+                let slot = slot.expect("made above for reseal");
                 sealers[&slot].0.seal(blob.name(), plaintext)?
             }
         };
@@ -273,6 +296,7 @@ fn rewrite_tree(mut goal: Goal<'_>, common: Common<'_>) -> Result<(), CliError> 
     let mut problems = Problems::default();
     let mut old_kids = BTreeSet::new();
     let mut left = 0usize;
+    let mut current = 0usize;
     let mut vars: BTreeMap<String, BTreeSet<Kid>> = BTreeMap::new();
     let progress = progress_bar(tree.files.len() as u64, "opening");
     for file in tree.files {
@@ -296,6 +320,7 @@ fn rewrite_tree(mut goal: Goal<'_>, common: Common<'_>) -> Result<(), CliError> 
                     );
                     left += usize::from(other_version);
                 }
+                Decision::Current => current += 1,
                 Decision::Reseal(sealed) => {
                     edits.extend(f.replacement(&sealed));
                     written.push(sealed);
@@ -366,6 +391,12 @@ fn rewrite_tree(mut goal: Goal<'_>, common: Common<'_>) -> Result<(), CliError> 
                      stays sealed to its environment's key (`cargo sealant reseal` re-seals them)"
                 ),
             }
+        );
+    }
+    if current > 0 {
+        eprintln!(
+            "left {current} blobs already under their environment's active key as they are \
+             (give its private key too to re-seal them into the batch)"
         );
     }
     let secrets: usize = rewrites.iter().map(|r| r.edits.len()).sum();

@@ -667,19 +667,30 @@ fn reseal_batches_each_environment_and_changes_nothing_without_the_keys() {
     let encs: BTreeSet<Vec<u8>> = v2_blobs(&file).into_iter().map(|b| b.3).collect();
     assert_eq!(encs.len(), 6);
 
-    // Without the private keys nothing opens, and nothing changes.
-    let refused = run_in(dir.path(), &["reseal", "src"], b"");
-    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stderr));
+    // Every blob is under its environment's active key: without private
+    // keys there is nothing to do, and reseal says so.
+    let nothing = run_in(dir.path(), &["reseal", "src"], b"");
+    assert!(nothing.status.success(), "{}", text(&nothing.stderr));
     assert!(
-        text(&refused.stderr).contains("reseal changed nothing"),
+        text(&nothing.stderr).contains("left 6 blobs already under their environment's active key"),
         "{}",
-        text(&refused.stderr)
+        text(&nothing.stderr)
     );
     assert_eq!(std::fs::read(&file).unwrap(), before);
 
     // A new production key retires the first; reseal moves production's
     // blobs to it, in one encapsulation, and leaves staging's alone.
     let production_2 = keygen(dir.path(), "production", "prod-2.key");
+    // Production's blobs are now under a retired key: without its private
+    // key nothing opens, and nothing changes.
+    let refused = run_in(dir.path(), &["reseal", "src"], b"");
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("reseal changed nothing: 3 sealed secrets cannot be opened"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
     let output = run_in(
         dir.path(),
         &[
@@ -721,6 +732,30 @@ fn reseal_batches_each_environment_and_changes_nothing_without_the_keys() {
     // The old production key no longer opens anything.
     let old = reveal(dir.path(), "A", &production, None);
     assert_eq!(old.status.code(), Some(1));
+
+    // With staging's private key, its blobs (under the active key, each
+    // its own encapsulation) are batched into one.
+    let output = run_in(
+        dir.path(),
+        &[
+            "reseal",
+            "--env",
+            "staging",
+            "--key-file",
+            staging.to_str().unwrap(),
+            "src",
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let staging_encs: BTreeSet<_> = v2_blobs(&file)
+        .into_iter()
+        .filter(|b| b.1 == "staging")
+        .map(|b| b.3)
+        .collect();
+    assert_eq!(staging_encs.len(), 1);
+    let opened = reveal(dir.path(), "B", &staging, None);
+    assert_eq!(text(&opened.stdout), "B-staging");
     assert!(run_in(dir.path(), &["check", "src"], b"").status.success());
 }
 
@@ -753,4 +788,104 @@ fn an_environment_named_twice_gets_one_blob() {
         .collect();
     assert_eq!(envs, ["production", "staging"]);
     assert!(run_in(dir.path(), &["check", "src"], b"").status.success());
+}
+
+/// reseal shares rotate's write path; killed at exact points by the test
+/// hook (SIGKILL, no timing), it leaves each file wholly old or wholly new,
+/// and a rerun finishes.
+#[cfg(unix)]
+#[test]
+fn reseal_killed_midway_leaves_whole_files_and_a_rerun_finishes() {
+    use std::os::unix::process::ExitStatusExt as _;
+    let dir = crate_dir();
+    assert!(run_in(dir.path(), &["init"], b"").status.success());
+    let old_key = keygen(dir.path(), "production", "prod-1.key");
+    let recipient = {
+        let policy = policy(dir.path());
+        let key = policy
+            .environment("production")
+            .unwrap()
+            .active()
+            .unwrap()
+            .clone();
+        sealant::Recipient::parse(&sealant_format::encode_public_key(&key.public)).unwrap()
+    };
+    let src = dir.path().join("src");
+    for file in 0..20 {
+        let mut source = String::from("use sealant::{Sealed, secret};\n");
+        for item in 0..2 {
+            let name = format!("S{file}_{item}");
+            let blob = recipient
+                .seal("production", &name, name.to_lowercase().as_bytes())
+                .unwrap();
+            source.push_str(&format!(
+                "\n#[secret]\npub const {name}: Sealed = \"{blob}\";\n"
+            ));
+        }
+        std::fs::write(src.join(format!("f{file:02}.rs")), source).unwrap();
+    }
+    let old_kid = recipient.kid().to_string();
+    let new_key = keygen(dir.path(), "production", "prod-2.key");
+    let new_kid = policy(dir.path())
+        .environment("production")
+        .unwrap()
+        .active()
+        .unwrap()
+        .kid
+        .to_string();
+    let args = ["reseal", "--key-file", old_key.to_str().unwrap(), "src"];
+    let file_kids = || -> Vec<Vec<String>> {
+        (0..20)
+            .map(|file| {
+                v2_blobs(&src.join(format!("f{file:02}.rs")))
+                    .into_iter()
+                    .map(|blob| blob.2)
+                    .collect()
+            })
+            .collect()
+    };
+    for (point, expected_new) in [
+        ("rotate:staged", 0),
+        ("rotate:rename#1", 0),
+        ("rotate:rename#9", 8),
+    ] {
+        let output = common::cargo_sealant(&args, b"", |command| {
+            command.current_dir(dir.path()).env(
+                "CARGO_SEALANT_TEST_HOOK",
+                format!("{point}=kill -9 $CARGO_SEALANT_PID"),
+            );
+        });
+        assert_eq!(
+            output.status.signal(),
+            Some(9),
+            "{point}: {}",
+            text(&output.stderr)
+        );
+        let kids = file_kids();
+        for pair in &kids {
+            assert_eq!(pair.len(), 2, "{point}: a file lost a blob");
+            assert!(
+                pair[0] == pair[1] && (pair[0] == old_kid || pair[0] == new_kid),
+                "{point}: {pair:?}"
+            );
+        }
+        let new_files = kids.iter().filter(|pair| pair[0] == new_kid).count();
+        assert_eq!(new_files, expected_new, "{point}");
+    }
+    let output = run_in(dir.path(), &args, b"");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        file_kids()
+            .iter()
+            .all(|pair| pair.iter().all(|kid| *kid == new_kid))
+    );
+    for name in ["S0_0", "S19_1"] {
+        let opened = reveal(dir.path(), name, &new_key, None);
+        assert_eq!(
+            text(&opened.stdout),
+            name.to_lowercase(),
+            "{}",
+            text(&opened.stderr)
+        );
+    }
 }
