@@ -104,11 +104,13 @@ pub(crate) enum Command {
     /// Examples: cargo sealant rotate --to new.key --only-kid 3fa2c91e;
     /// cargo sealant rotate --to-env production
     Rotate(RotateArgs),
-    /// Re-seal every v2 blob of a tree to its environment's current active
-    /// key, one encapsulation per environment: after `keygen` retired a
-    /// key, or to make startup do one key agreement per environment.
-    /// Needs the private keys that open the blobs; opens everything first
-    /// and changes nothing if one fails; crash-safe like rotate.
+    /// Re-seal the v2 blobs of a tree to their environment's active key,
+    /// one encapsulation per environment: after `keygen` retired a key, or
+    /// (given the active key's private key too) to batch blobs that each
+    /// `set` sealed on its own, so that startup does one key agreement per
+    /// environment. Needs the private keys that open what it re-seals;
+    /// opens everything first and changes nothing if one fails; crash-safe
+    /// like rotate.
     Reseal(ResealArgs),
 
     /// Mark a v2 key revoked in Sealant.toml.
