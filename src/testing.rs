@@ -12,6 +12,7 @@
 //! # use sealant::{Sealed, secret};
 //! # #[secret]
 //! # const API_TOKEN: Sealed = "sealant:v1:API_TOKEN:3fa2c91e:000102030405060708090a0b:00112233445566778899aabbccddeeff0011";
+//! # // An all-zero key: public, for this example only.
 //! # const TEST_KEYS: &str = "sealant-key-v1:0000000000000000000000000000000000000000000000000000000000000000";
 //! # macro_rules! include_str { ($path:literal) => { TEST_KEYS } }
 //! #[test]
