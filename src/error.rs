@@ -207,6 +207,24 @@ pub enum Error {
         origin: String,
     },
 
+    /// A key service refused or failed to wrap or unwrap a key.
+    #[error("{0}")]
+    KeyService(Box<KeyServiceError>),
+
+    /// A wrapped key line unwrapped to a key whose kid is not the line's.
+    #[error(
+        "a wrapped key in {origin} names kid {wanted} but unwraps to key {found}; \
+         wrap the key again with `cargo sealant wrap`"
+    )]
+    WrappedKidMismatch {
+        /// Where the line was read from.
+        origin: String,
+        /// The kid the line names.
+        wanted: Kid,
+        /// The kid of the key it unwrapped to.
+        found: Kid,
+    },
+
     /// [`use_test_keys`](crate::testing::use_test_keys) cannot take effect.
     #[error("sealant::testing::use_test_keys cannot take effect: {reason}")]
     TestKeys {
@@ -234,6 +252,27 @@ pub enum Error {
         /// Each failing secret with its reason.
         failures: Vec<Failure>,
     },
+}
+
+/// What a key service did not do, and why: [`Error::KeyService`]. It
+/// never holds a token, a key or a wrapped key's ciphertext.
+#[derive(Debug, thiserror::Error)]
+#[error("{provider} at {endpoint} could not {action} with key {reference}: {reason}; {hint}")]
+#[non_exhaustive]
+pub struct KeyServiceError {
+    /// The service: `OpenBao/Vault Transit`.
+    pub provider: &'static str,
+    /// The service's host and port, `-` before one is known.
+    pub endpoint: String,
+    /// `wrap` or `unwrap`.
+    pub action: &'static str,
+    /// The service's key: `<mount>/<key>`.
+    pub reference: String,
+    /// What went wrong: the service's status and message, or the
+    /// transport error.
+    pub reason: String,
+    /// What to do.
+    pub hint: String,
 }
 
 /// One secret that [`unseal_all`](crate::unseal_all) could not open.
@@ -334,6 +373,8 @@ impl Error {
             Self::KeyMissing { .. }
                 | Self::KeySourceConflict { .. }
                 | Self::KeyCommand { .. }
+                | Self::KeyService(_)
+                | Self::WrappedKidMismatch { .. }
                 | Self::KeyNotUnicode { .. }
                 | Self::KeyFile { .. }
                 | Self::KeyEmpty { .. }

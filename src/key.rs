@@ -220,27 +220,42 @@ impl Keyring {
             cache: crate::v2::Cache::default(),
             warnings: Vec::new(),
         };
+        let origin = ring.origin.clone();
         for (index, piece) in sealant_format::split_keys(text).enumerate() {
             let malformed = |reason| Error::KeyMalformed {
-                origin: ring.origin.clone(),
+                origin: origin.clone(),
                 position: index + 1,
                 reason,
             };
-            if piece.starts_with(sealant_format::PUBLIC_KEY_PREFIX) {
-                return Err(malformed(sealant_format::KeyError::PublicKey));
-            }
-            if piece.starts_with(sealant_format::PRIVATE_KEY_PREFIX) {
-                #[cfg(feature = "v2")]
+            if piece.starts_with(sealant_format::WRAPPED_PREFIX) {
+                #[cfg(feature = "vault-transit")]
                 {
-                    let identity = crate::Identity::parse(piece).map_err(malformed)?;
-                    ring.add_identity(identity, None)?;
+                    // Unwrapped by its key service, then read as the key it
+                    // wraps, which must have the kid the line names.
+                    let (kid, unwrapped) = crate::wrapped::unwrap_line(piece)?;
+                    if !matches!(sealant_format::split_keys(&unwrapped).count(), 1) {
+                        return Err(malformed(sealant_format::KeyError::Empty));
+                    }
+                    let before = ring.kids();
+                    ring.add_piece(&unwrapped, &malformed)?;
+                    let added: Vec<Kid> = ring
+                        .kids()
+                        .into_iter()
+                        .filter(|k| !before.contains(k))
+                        .collect();
+                    if added.first().is_some_and(|added| *added != kid) {
+                        return Err(Error::WrappedKidMismatch {
+                            origin: ring.origin.clone(),
+                            wanted: kid,
+                            found: added[0],
+                        });
+                    }
                     continue;
                 }
-                #[cfg(not(feature = "v2"))]
-                return Err(malformed(sealant_format::KeyError::NeedsV2));
+                #[cfg(not(feature = "vault-transit"))]
+                return Err(malformed(sealant_format::KeyError::NeedsKeyService));
             }
-            let key = Key::parse(piece).map_err(malformed)?;
-            ring.add_key(key, None)?;
+            ring.add_piece(piece, &malformed)?;
         }
         if ring.kids().is_empty() {
             return Err(Error::KeyEmpty {
@@ -248,6 +263,28 @@ impl Keyring {
             });
         }
         Ok(ring)
+    }
+
+    /// Adds one key's text: a v1 key or a v2 private key.
+    fn add_piece(
+        &mut self,
+        piece: &str,
+        malformed: &dyn Fn(sealant_format::KeyError) -> Error,
+    ) -> Result<(), Error> {
+        if piece.starts_with(sealant_format::PUBLIC_KEY_PREFIX) {
+            return Err(malformed(sealant_format::KeyError::PublicKey));
+        }
+        if piece.starts_with(sealant_format::PRIVATE_KEY_PREFIX) {
+            #[cfg(feature = "v2")]
+            {
+                let identity = crate::Identity::parse(piece).map_err(malformed)?;
+                return self.add_identity(identity, None);
+            }
+            #[cfg(not(feature = "v2"))]
+            return Err(malformed(sealant_format::KeyError::NeedsV2));
+        }
+        let key = Key::parse(piece).map_err(malformed)?;
+        self.add_key(key, None)
     }
 
     /// Adds a key the ring does not hold yet; the same key again is kept
@@ -445,6 +482,25 @@ impl fmt::Debug for Keyring {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(not(feature = "vault-transit"))]
+    #[test]
+    fn a_wrapped_key_needs_a_key_service_feature() {
+        let line = "sealant-wrapped-v1:3fa2c91e:-:transit:AQID:transit/k";
+        let error = Keyring::parse("SEALANT_KEY", line).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                Error::KeyMalformed {
+                    reason: sealant_format::KeyError::NeedsKeyService,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("`vault-transit`"), "{error}");
+        assert!(!error.to_string().contains("AQID"), "{error}");
+    }
     use secrecy::ExposeSecret;
 
     /// Without the `v2` feature, a v2 private key in a list says which

@@ -71,6 +71,8 @@ mod startup;
 pub mod testing;
 #[cfg(feature = "v2")]
 mod v2;
+#[cfg(feature = "vault-transit")]
+pub mod wrapped;
 
 #[doc(hidden)]
 pub mod private;
@@ -78,7 +80,7 @@ pub mod private;
 #[doc(hidden)]
 pub use private as __private;
 
-pub use crate::error::{Error, Failure, Warning};
+pub use crate::error::{Error, Failure, KeyServiceError, Warning};
 pub use crate::key::{Key, Keyring};
 pub use crate::sealed::Sealed;
 pub use crate::startup::{Report, Unsealed, all, unseal_all};

@@ -125,6 +125,18 @@ pub(crate) enum Command {
         kid: String,
     },
 
+    /// Wrap a key with a key service, so that a deployment holds no key.
+    ///
+    /// Reads one v1 key or v2 private key from stdin (or a hidden prompt)
+    /// and prints one line, `sealant-wrapped-v1:...`, that stands in
+    /// SEALANT_KEY or its file like the key. At startup the service
+    /// unwraps it, bound to the key's kid and environment. OpenBao or
+    /// Vault Transit: --with transit:MOUNT/KEY, with BAO_ADDR (or
+    /// VAULT_ADDR) and BAO_TOKEN (or VAULT_TOKEN).
+    ///
+    /// Example: cargo sealant wrap --with transit:transit/sealant-prod < prod.key
+    Wrap(WrapArgs),
+
     /// Print a shell completion script.
     ///
     /// Example: cargo sealant completions bash > ~/.local/share/bash-completion/completions/cargo-sealant
@@ -254,6 +266,18 @@ pub(crate) struct RotateArgs {
     /// Files or directories to rotate.
     #[arg(default_value = ".")]
     pub(crate) paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WrapArgs {
+    /// The key service and key: `transit:<mount>/<key>`.
+    #[arg(long, value_name = "SERVICE")]
+    pub(crate) with: String,
+
+    /// The environment of the v2 private key, when Sealant.toml does not
+    /// list its kid.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
 }
 
 #[derive(Debug, Args)]

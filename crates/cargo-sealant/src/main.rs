@@ -18,6 +18,7 @@ mod rotate;
 mod scan;
 mod seal;
 mod set;
+mod wrap;
 mod write;
 
 use std::io::{self, Write};
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         Command::Reveal(args) => reveal::run(&args),
         Command::Rotate(args) => rotate::run(&args),
         Command::Reseal(args) => rotate::run_reseal(&args),
+        Command::Wrap(args) => wrap::run(&args),
         Command::Revoke { kid } => revoke::run(&kid),
         Command::Completions { shell } => completions(shell),
     };

@@ -31,6 +31,8 @@ pub enum KeyError {
     PublicKey,
     /// A v2 private key, in a build without v2 support.
     NeedsV2,
+    /// A wrapped key line, in a build without a key service feature.
+    NeedsKeyService,
 }
 
 impl fmt::Display for KeyError {
@@ -51,6 +53,10 @@ impl fmt::Display for KeyError {
                 f,
                 "the key must have {} hex digits after its prefix, found {found}",
                 KEY_LEN * 2
+            ),
+            Self::NeedsKeyService => f.write_str(
+                "a wrapped key (`sealant-wrapped-v1:`): unwrapping it needs a key service \
+                 feature of sealant (`vault-transit`)",
             ),
             Self::PublicKey => f.write_str(
                 "a public key (`sealant-public-key-v2:`): it seals but cannot open; \

@@ -49,6 +49,7 @@ mod kid;
 mod name;
 #[doc(hidden)]
 pub mod record;
+mod wrapped;
 
 pub use crate::blob::{
     Blob, BlobError, Field, MAX_ASSOCIATED_DATA_LEN, associated_data, write_associated_data,
@@ -67,6 +68,9 @@ pub use crate::keys_v2::{
 };
 pub use crate::kid::{Kid, KidError};
 pub use crate::name::{NameError, validate_name};
+pub use crate::wrapped::{
+    Provider, WRAPPED_PREFIX, WrappedError, WrappedKey, context as wrapped_context,
+};
 
 /// The text every blob starts with: `sealant:`.
 pub const BLOB_PREFIX: &str = "sealant:";

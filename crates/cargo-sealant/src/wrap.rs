@@ -1,0 +1,68 @@
+//! `cargo sealant wrap`: a key, wrapped by a key service.
+
+use std::io::{self, Write};
+
+use sealant_format::Kid;
+
+use crate::cli::WrapArgs;
+use crate::error::CliError;
+use crate::{policy, seal};
+
+pub(crate) fn run(args: &WrapArgs) -> Result<(), CliError> {
+    if let Some(env) = &args.env {
+        sealant_format::validate_env(env).map_err(sealant::Error::from)?;
+    }
+    let key = seal::read_plaintext("the key to wrap", false)?;
+    let env = environment(&key, args.env.as_deref())?;
+    let line = sealant::wrapped::wrap(&args.with, &key, env.as_deref())?;
+    io::stdout()
+        .lock()
+        .write_all(format!("{line}\n").as_bytes())
+        .map_err(|e| CliError::io("cannot write the line", &e, "check where stdout goes"))?;
+    eprintln!(
+        "wrapped the key with {}{}; put the line in SEALANT_KEY or its file",
+        args.with,
+        env.map(|env| format!(" for environment {env}"))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// The environment a v2 private key is bound to: `--env`, or the one
+/// Sealant.toml lists its kid under; none for a v1 key.
+fn environment(key: &str, given: Option<&str>) -> Result<Option<String>, CliError> {
+    let Some(piece) = sealant_format::split_keys(key).next() else {
+        return Ok(None);
+    };
+    if !piece.starts_with(sealant_format::PRIVATE_KEY_PREFIX) {
+        if given.is_some() {
+            return Err(CliError::usage(
+                "--env names a v2 private key's environment, and this is a v1 key",
+                "leave --env out",
+            ));
+        }
+        return Ok(None);
+    }
+    let kid: Kid = sealant::Identity::parse(piece)
+        .map_err(|reason| sealant::Error::KeyMalformed {
+            origin: "stdin".to_owned(),
+            position: 1,
+            reason,
+        })?
+        .kid();
+    let listed = policy::load()
+        .ok()
+        .and_then(|loaded| loaded.policy.key(kid).map(|(env, _)| env.to_owned()));
+    match (listed, given) {
+        (Some(listed), Some(given)) if listed != given => Err(CliError::usage(
+            format!("Sealant.toml lists key {kid} under environment `{listed}`, not `{given}`"),
+            "leave --env out, or give the listed one",
+        )),
+        (Some(listed), _) => Ok(Some(listed)),
+        (None, Some(given)) => Ok(Some(given.to_owned())),
+        (None, None) => Err(CliError::usage(
+            format!("Sealant.toml does not list key {kid}, so its environment is unknown"),
+            "give it with --env ENV",
+        )),
+    }
+}

@@ -1,0 +1,223 @@
+//! Keys wrapped by a real OpenBao dev server (Transit), started on loopback
+//! by tests/servers/key-services.sh, which `.ci/run` calls and whose
+//! `target/key-services/env` gives these tests the server's address and
+//! tokens (SEALANT_TEST_BAO_*). Under CI a missing server fails the tests;
+//! elsewhere they say they did not run.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+mod common;
+
+use common::text;
+use sealant_format::WrappedKey;
+
+/// The test server: address, root token, decrypt-only token,
+/// encrypt-only token.
+struct Bao {
+    addr: String,
+    root: String,
+    decrypt: String,
+    encrypt: String,
+}
+
+fn bao() -> Option<Bao> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let found = (|| {
+        Some(Bao {
+            addr: var("SEALANT_TEST_BAO_ADDR")?,
+            root: var("SEALANT_TEST_BAO_ROOT_TOKEN")?,
+            decrypt: var("SEALANT_TEST_BAO_DECRYPT_TOKEN")?,
+            encrypt: var("SEALANT_TEST_BAO_ENCRYPT_TOKEN")?,
+        })
+    })();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "SEALANT_TEST_BAO_* are not set: .ci/run starts the OpenBao dev server with \
+             tests/servers/key-services.sh and loads target/key-services/env"
+        );
+        eprintln!(
+            "key-service tests NOT RUN: start the server with `bash tests/servers/key-services.sh start` \
+             and `set -a; . target/key-services/env; set +a`"
+        );
+    }
+    found
+}
+
+/// A crate with a production key pair and one secret sealed to it.
+fn service() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"svc\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    let run = |args: &[&str], stdin: &[u8]| {
+        let output = common::cargo_sealant(args, stdin, |c| {
+            c.current_dir(dir.path());
+        });
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    };
+    run(&["init"], b"");
+    run(&["keygen", "--env", "production", "--out", "prod.key"], b"");
+    run(
+        &[
+            "set",
+            "API_TOKEN",
+            "--env",
+            "production",
+            "--file",
+            "src/secrets.rs",
+        ],
+        b"tok_live_123",
+    );
+    let key = dir.path().join("prod.key");
+    (dir, key)
+}
+
+fn wrap(dir: &Path, key: &Path, bao: &Bao, token: &str) -> Output {
+    common::cargo_sealant(
+        &["wrap", "--with", "transit:transit/sealant-test"],
+        &std::fs::read(key).unwrap(),
+        |c| {
+            c.current_dir(dir)
+                .env("BAO_ADDR", &bao.addr)
+                .env("BAO_TOKEN", token)
+                .env_remove("VAULT_ADDR")
+                .env_remove("VAULT_TOKEN");
+        },
+    )
+}
+
+/// `reveal API_TOKEN` with `line` as SEALANT_KEY, against `addr`.
+fn reveal(dir: &Path, line: &str, addr: &str, token: &str) -> Output {
+    common::cargo_sealant(&["reveal", "API_TOKEN", "src", "--force"], b"", |c| {
+        c.current_dir(dir)
+            .env("SEALANT_KEY", line)
+            .env("BAO_ADDR", addr)
+            .env("BAO_TOKEN", token)
+            .env_remove("VAULT_ADDR")
+            .env_remove("VAULT_TOKEN");
+    })
+}
+
+#[test]
+fn a_wrapped_private_key_opens_with_a_decrypt_only_token_and_nothing_else() {
+    let Some(bao) = bao() else { return };
+    let (dir, key) = service();
+    let output = wrap(dir.path(), &key, &bao, &bao.encrypt);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let line = text(&output.stdout).trim().to_owned();
+    let parsed = WrappedKey::parse(&line).unwrap();
+    assert_eq!(parsed.env(), Some("production"));
+    assert_eq!(parsed.reference(), "transit/sealant-test");
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    let identity = sealant::Identity::parse(key_text.trim()).unwrap();
+    assert_eq!(parsed.kid(), identity.kid());
+    let key_hex = &key_text.trim()["sealant-private-key-v2:".len()..];
+    assert!(!line.contains(key_hex));
+
+    // The service's own identity (a decrypt-only token) unwraps it.
+    let opened = reveal(dir.path(), &line, &bao.addr, &bao.decrypt);
+    assert_eq!(
+        text(&opened.stdout),
+        "tok_live_123",
+        "{}",
+        text(&opened.stderr)
+    );
+
+    // An encrypt-only token is refused, and said so.
+    let refused = reveal(dir.path(), &line, &bao.addr, &bao.encrypt);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("HTTP 403: 1 error occurred: * permission denied")
+            && stderr.contains("give its policy `update`"),
+        "{stderr}"
+    );
+    for secret in [
+        bao.encrypt.as_str(),
+        bao.decrypt.as_str(),
+        key_hex,
+        "tok_live_123",
+    ] {
+        assert!(
+            !stderr.contains(secret),
+            "the error shows a secret:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_line_relabelled_with_another_environment_or_kid_does_not_unwrap() {
+    let Some(bao) = bao() else { return };
+    let (dir, key) = service();
+    let output = wrap(dir.path(), &key, &bao, &bao.root);
+    let line = text(&output.stdout).trim().to_owned();
+    let parsed = WrappedKey::parse(&line).unwrap();
+    let relabelled = [
+        line.replace(":production:", ":staging:"),
+        line.replace(&parsed.kid().to_string(), "00000000"),
+    ];
+    for bad in relabelled {
+        let refused = reveal(dir.path(), &bad, &bao.addr, &bao.decrypt);
+        assert_eq!(refused.status.code(), Some(1));
+        let stderr = text(&refused.stderr);
+        assert!(
+            stderr.contains("HTTP 400") && stderr.contains("wrap the key again"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_server_that_is_down_or_silent_fails_within_the_bound() {
+    let Some(bao) = bao() else { return };
+    let (dir, key) = service();
+    let line = text(&wrap(dir.path(), &key, &bao, &bao.root).stdout)
+        .trim()
+        .to_owned();
+
+    // Nothing listens: three quick refusals.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_addr = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let started = Instant::now();
+    let refused = reveal(dir.path(), &line, &closed_addr, &bao.decrypt);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(started.elapsed() < Duration::from_secs(40));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("after 3 attempts"), "{stderr}");
+
+    // A port that accepts and never answers: each attempt times out.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_addr = format!("http://{}", silent.local_addr().unwrap());
+    let started = Instant::now();
+    let timed_out = reveal(dir.path(), &line, &silent_addr, &bao.decrypt);
+    let took = started.elapsed();
+    drop(silent);
+    assert_eq!(timed_out.status.code(), Some(1));
+    assert!(took < Duration::from_secs(40), "took {took:?}");
+    let stderr = text(&timed_out.stderr);
+    assert!(stderr.contains("after 3 attempts"), "{stderr}");
+}
+
+#[test]
+fn plain_http_to_another_host_is_refused_before_any_request() {
+    let Some(bao) = bao() else { return };
+    let (dir, key) = service();
+    let line = text(&wrap(dir.path(), &key, &bao, &bao.root).stdout)
+        .trim()
+        .to_owned();
+    let refused = reveal(dir.path(), &line, "http://10.255.255.1:8200", &bao.decrypt);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("plain http is accepted only to a loopback address"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
