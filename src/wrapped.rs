@@ -80,6 +80,58 @@ pub fn wrap(with: &str, key_text: &str, env: Option<&str>) -> Result<String, Err
     Ok(line.to_string())
 }
 
+/// What [`check`] found: everything about an unwrap but the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Checked {
+    /// The unwrapped key's kid, which is the line's.
+    pub kid: Kid,
+    /// The environment of a wrapped v2 private key.
+    pub env: Option<String>,
+    /// The service: `OpenBao/Vault Transit`.
+    pub provider: &'static str,
+    /// The service's host and port.
+    pub endpoint: String,
+    /// The service's key: `<mount>/<key>`.
+    pub reference: String,
+    /// Who the service saw: the token's display name and policies.
+    pub caller: String,
+}
+
+/// Unwraps `line` as a service would at startup, checks the key's kid, and
+/// says who unwrapped it; the key itself is dropped, zeroized.
+pub fn check(text: &str) -> Result<Checked, Error> {
+    let (kid, unwrapped) = unwrap_line(text)?;
+    let found = crate::Keyring::parse("the unwrapped key", &unwrapped)?.kids();
+    if found != [kid] {
+        return Err(Error::WrappedKidMismatch {
+            origin: "the wrapped line".to_owned(),
+            wanted: kid,
+            found: found.first().copied().unwrap_or(kid),
+        });
+    }
+    let line = WrappedKey::parse(text).expect("it unwrapped, so it parses");
+    let vault = Vault::from_env("unwrap", line.reference())?;
+    let me = vault.get("auth/token/lookup-self")?;
+    let name = me
+        .get("display_name")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("-");
+    let policies: Vec<&str> = me
+        .get("policies")
+        .and_then(serde_json::Value::as_array)
+        .map(|p| p.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    Ok(Checked {
+        kid,
+        env: line.env().map(str::to_owned),
+        provider: PROVIDER,
+        endpoint: vault.endpoint.clone(),
+        reference: line.reference().to_owned(),
+        caller: format!("token {name} (policies: {})", policies.join(", ")),
+    })
+}
+
 /// Unwraps a wrapped line: the kid it names and the key text the service
 /// returned, in memory zeroized on drop.
 pub(crate) fn unwrap_line(text: &str) -> Result<(Kid, Zeroizing<String>), Error> {
@@ -279,18 +331,34 @@ impl Vault {
 
     /// POSTs `body` to `/v1/<path>` and returns the answer's `data`.
     fn post(&self, path: &str, body: &str) -> Result<serde_json::Value, Error> {
+        self.request(path, Some(body))
+    }
+
+    /// GETs `/v1/<path>` and returns the answer's `data`.
+    fn get(&self, path: &str) -> Result<serde_json::Value, Error> {
+        self.request(path, None)
+    }
+
+    fn request(&self, path: &str, body: Option<&str>) -> Result<serde_json::Value, Error> {
         let url = format!("{}/v1/{path}", self.addr);
         let mut last = String::new();
         for attempt in 1..=ATTEMPTS {
             if attempt > 1 {
                 std::thread::sleep(backoff(attempt));
             }
-            let response = self
-                .agent
-                .post(&url)
-                .header("X-Vault-Token", self.token.as_str())
-                .content_type("application/json")
-                .send(body);
+            let response = match body {
+                Some(body) => self
+                    .agent
+                    .post(&url)
+                    .header("X-Vault-Token", self.token.as_str())
+                    .content_type("application/json")
+                    .send(body),
+                None => self
+                    .agent
+                    .get(&url)
+                    .header("X-Vault-Token", self.token.as_str())
+                    .call(),
+            };
             let mut response = match response {
                 Ok(response) => response,
                 Err(error) => {

@@ -137,6 +137,13 @@ pub(crate) enum Command {
     /// Example: cargo sealant wrap --with transit:transit/sealant-prod < prod.key
     Wrap(WrapArgs),
 
+    /// Check that the wrapped keys of SEALANT_KEY (or --key-file) unwrap,
+    /// as the service will at startup: prints each key's kid, the key
+    /// service and its key, and who the service saw. Never the key.
+    ///
+    /// Example: cargo sealant unwrap --check
+    Unwrap(UnwrapArgs),
+
     /// Print a shell completion script.
     ///
     /// Example: cargo sealant completions bash > ~/.local/share/bash-completion/completions/cargo-sealant
@@ -281,6 +288,18 @@ pub(crate) struct WrapArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct UnwrapArgs {
+    /// Check only (required: unwrap never prints a key).
+    #[arg(long, required = true)]
+    pub(crate) check: bool,
+
+    /// Read the wrapped lines from this file instead of SEALANT_KEY or
+    /// SEALANT_KEY_FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ResealArgs {
     /// Only re-seal the blobs of this environment.
     #[arg(long, value_name = "ENV")]
@@ -314,6 +333,11 @@ pub(crate) struct KeygenArgs {
     /// public key to Sealant.toml.
     #[arg(long, value_name = "NAME")]
     pub(crate) env: Option<String>,
+
+    /// Write the private key wrapped by this key service
+    /// (`transit:<mount>/<key>`) instead: it is never written unwrapped.
+    #[arg(long, value_name = "SERVICE", requires = "env")]
+    pub(crate) wrap_with: Option<String>,
 }
 
 #[derive(Debug, Args)]

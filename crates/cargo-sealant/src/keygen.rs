@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use sealant::{Identity, Key};
+use zeroize::Zeroizing;
 
 use crate::cli::KeygenArgs;
 use crate::error::CliError;
@@ -12,7 +13,7 @@ use crate::policy;
 
 pub(crate) fn run(args: &KeygenArgs) -> Result<(), CliError> {
     if let Some(env) = &args.env {
-        return keygen_env(env, args.out.as_deref());
+        return keygen_env(env, args.out.as_deref(), args.wrap_with.as_deref());
     }
     let key = Key::generate()?;
     let mut line = key.expose_text();
@@ -42,11 +43,20 @@ pub(crate) fn run(args: &KeygenArgs) -> Result<(), CliError> {
 /// A v2 key pair for `env`: the private key first (so that a public key in
 /// Sealant.toml always has its private key somewhere), then the public
 /// key into Sealant.toml as the environment's active key.
-fn keygen_env(env: &str, out: Option<&Path>) -> Result<(), CliError> {
+fn keygen_env(env: &str, out: Option<&Path>, wrap_with: Option<&str>) -> Result<(), CliError> {
     sealant_format::validate_env(env).map_err(sealant::Error::from)?;
     let loaded = policy::load()?;
     let identity = Identity::generate()?;
-    let mut line = identity.expose_text();
+    // Wrapped before anything is written: a key service that refuses
+    // leaves no key anywhere.
+    let mut line = match wrap_with {
+        Some(with) => Zeroizing::new(sealant::wrapped::wrap(
+            with,
+            &identity.expose_text(),
+            Some(env),
+        )?),
+        None => identity.expose_text(),
+    };
     line.push('\n');
     match out {
         Some(path) => write_new_file(path, line.as_bytes())?,
@@ -80,8 +90,13 @@ fn keygen_env(env: &str, out: Option<&Path>) -> Result<(), CliError> {
         )
     })?;
     let place = out.map_or("stdout".to_owned(), |p| p.display().to_string());
+    let what = if wrap_with.is_some() {
+        "the wrapped private key"
+    } else {
+        "the private key"
+    };
     eprintln!(
-        "wrote the private key of {kid} to {place}; {} now lists it as `{env}`'s active key{}",
+        "wrote {what} of {kid} to {place}; {} now lists it as `{env}`'s active key{}",
         current.path.display(),
         retired.map_or(String::new(), |(old, _)| format!(
             " (key {old} is now retired)"

@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         Command::Rotate(args) => rotate::run(&args),
         Command::Reseal(args) => rotate::run_reseal(&args),
         Command::Wrap(args) => wrap::run(&args),
+        Command::Unwrap(args) => wrap::check(&args),
         Command::Revoke { kid } => revoke::run(&kid),
         Command::Completions { shell } => completions(shell),
     };

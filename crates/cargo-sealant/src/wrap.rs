@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use sealant_format::Kid;
 
-use crate::cli::WrapArgs;
+use crate::cli::{UnwrapArgs, WrapArgs};
 use crate::error::CliError;
 use crate::{policy, seal};
 
@@ -65,4 +65,57 @@ fn environment(key: &str, given: Option<&str>) -> Result<Option<String>, CliErro
             "give it with --env ENV",
         )),
     }
+}
+
+/// `unwrap --check`: unwraps each wrapped line of the key source, and says
+/// what it found; never the key.
+pub(crate) fn check(args: &UnwrapArgs) -> Result<(), CliError> {
+    let text = match &args.key_file {
+        Some(path) => crate::scan::read_source(path).map_err(|reason| {
+            CliError::usage(format!("{}: {reason}", path.display()), "check the path")
+        })?,
+        None => match (
+            std::env::var("SEALANT_KEY"),
+            std::env::var("SEALANT_KEY_FILE"),
+        ) {
+            (Ok(text), _) if !text.is_empty() => text,
+            (_, Ok(path)) if !path.is_empty() => {
+                crate::scan::read_source(path.as_ref()).map_err(|reason| {
+                    CliError::usage(format!("{path}: {reason}"), "check SEALANT_KEY_FILE")
+                })?
+            }
+            _ => {
+                return Err(CliError::usage(
+                    "neither SEALANT_KEY nor SEALANT_KEY_FILE is set, and no --key-file was given",
+                    "point one of them at the wrapped line",
+                ));
+            }
+        },
+    };
+    let text = zeroize::Zeroizing::new(text);
+    let lines: Vec<&str> = sealant_format::split_keys(&text)
+        .filter(|piece| piece.starts_with(sealant_format::WRAPPED_PREFIX))
+        .collect();
+    if lines.is_empty() {
+        return Err(CliError::usage(
+            "the key source holds no wrapped key (`sealant-wrapped-v1:`)",
+            "wrap a key with `cargo sealant wrap --with SERVICE`",
+        ));
+    }
+    for line in lines {
+        let checked = sealant::wrapped::check(line)?;
+        println!(
+            "kid {}{}: unwrapped by {} at {}, key {}, as {}",
+            checked.kid,
+            checked
+                .env
+                .map(|env| format!(" ({env})"))
+                .unwrap_or_default(),
+            checked.provider,
+            checked.endpoint,
+            checked.reference,
+            checked.caller
+        );
+    }
+    Ok(())
 }

@@ -221,3 +221,105 @@ fn plain_http_to_another_host_is_refused_before_any_request() {
         text(&refused.stderr)
     );
 }
+
+#[test]
+fn keygen_wrap_with_never_writes_the_private_key_unwrapped() {
+    let Some(bao) = bao() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"svc\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    let run = |args: &[&str], stdin: &[u8], addr: &str| {
+        common::cargo_sealant(args, stdin, |c| {
+            c.current_dir(dir.path())
+                .env("BAO_ADDR", addr)
+                .env("BAO_TOKEN", &bao.root)
+                .env_remove("VAULT_ADDR")
+                .env_remove("VAULT_TOKEN");
+        })
+    };
+    assert!(run(&["init"], b"", &bao.addr).status.success());
+    let keygen = [
+        "keygen",
+        "--env",
+        "production",
+        "--wrap-with",
+        "transit:transit/sealant-test",
+        "--out",
+        "prod.wrapped",
+    ];
+    // The service is down: nothing is written anywhere.
+    let before = std::fs::read(dir.path().join("Sealant.toml")).unwrap();
+    let down = run(&keygen, b"", "http://127.0.0.1:1");
+    assert_eq!(down.status.code(), Some(1), "{}", text(&down.stderr));
+    assert!(!dir.path().join("prod.wrapped").exists());
+    assert_eq!(
+        std::fs::read(dir.path().join("Sealant.toml")).unwrap(),
+        before
+    );
+
+    let output = run(&keygen, b"", &bao.addr);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let written = std::fs::read_to_string(dir.path().join("prod.wrapped")).unwrap();
+    assert!(written.starts_with("sealant-wrapped-v1:"), "{written}");
+    assert!(!written.contains("sealant-private-key-v2"));
+    let kid = WrappedKey::parse(written.trim()).unwrap().kid();
+    let policy = std::fs::read_to_string(dir.path().join("Sealant.toml")).unwrap();
+    assert!(policy.contains(&format!("kid = \"{kid}\"")), "{policy}");
+
+    assert!(
+        run(
+            &[
+                "set",
+                "API_TOKEN",
+                "--env",
+                "production",
+                "--file",
+                "src/secrets.rs"
+            ],
+            b"tok_wrapped",
+            &bao.addr
+        )
+        .status
+        .success()
+    );
+    let opened = reveal(dir.path(), written.trim(), &bao.addr, &bao.decrypt);
+    assert_eq!(
+        text(&opened.stdout),
+        "tok_wrapped",
+        "{}",
+        text(&opened.stderr)
+    );
+}
+
+#[test]
+fn unwrap_check_says_who_unwrapped_and_never_the_key() {
+    let Some(bao) = bao() else { return };
+    let (dir, key) = service();
+    let line = text(&wrap(dir.path(), &key, &bao, &bao.root).stdout)
+        .trim()
+        .to_owned();
+    let kid = WrappedKey::parse(&line).unwrap().kid();
+    let output = common::cargo_sealant(&["unwrap", "--check"], b"", |c| {
+        c.current_dir(dir.path())
+            .env("SEALANT_KEY", &line)
+            .env("BAO_ADDR", &bao.addr)
+            .env("BAO_TOKEN", &bao.decrypt)
+            .env_remove("VAULT_ADDR")
+            .env_remove("VAULT_TOKEN");
+    });
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with(&format!(
+            "kid {kid} (production): unwrapped by OpenBao/Vault Transit at 127.0.0.1:"
+        )) && stdout.contains("key transit/sealant-test, as token")
+            && stdout.contains("sealant-decrypt"),
+        "{stdout}"
+    );
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    let key_hex = &key_text.trim()["sealant-private-key-v2:".len()..];
+    assert!(!stdout.contains(key_hex) && !text(&output.stderr).contains(key_hex));
+    // Without --check there is nothing to do: it never prints a key.
+    let refused = common::cargo_sealant(&["unwrap"], b"", |_| {});
+    assert_eq!(refused.status.code(), Some(2));
+}
