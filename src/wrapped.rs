@@ -11,8 +11,11 @@
 //! Services, behind cargo features that are off by default:
 //!
 //! - `vault-transit`: OpenBao or Vault's Transit engine. The address comes
-//!   from `BAO_ADDR` or `VAULT_ADDR`, the token from `BAO_TOKEN` or
-//!   `VAULT_TOKEN`. Plain `http://` is accepted only to a loopback
+//!   from `BAO_ADDR` or `VAULT_ADDR`; the token from `BAO_TOKEN` or
+//!   `VAULT_TOKEN`, or else from an AppRole login with `BAO_ROLE_ID` and
+//!   `BAO_SECRET_ID` (or `VAULT_*`; mount `approle` unless
+//!   `BAO_APPROLE_MOUNT` says otherwise), logged in again once when a
+//!   request is refused (an expired token, or one out of uses). Plain `http://` is accepted only to a loopback
 //!   address; `https://` is verified against the web's root certificates.
 //!
 //! Every request is bounded: 5 s to connect, 10 s per attempt, at most 3
@@ -80,6 +83,20 @@ pub fn wrap(with: &str, key_text: &str, env: Option<&str>) -> Result<String, Err
     Ok(line.to_string())
 }
 
+/// A wrapped line, or the error that says it is malformed.
+fn parse_line(text: &str) -> Result<WrappedKey<'_>, Error> {
+    WrappedKey::parse(text).map_err(|error| {
+        Error::KeyService(Box::new(KeyServiceError {
+            provider: PROVIDER,
+            endpoint: "-".to_owned(),
+            action: "unwrap",
+            reference: "-".to_owned(),
+            reason: format!("the wrapped key line is malformed: {error}"),
+            hint: "paste the line exactly as `cargo sealant wrap` printed it".to_owned(),
+        }))
+    })
+}
+
 /// What [`check`] found: everything about an unwrap but the key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -101,8 +118,14 @@ pub struct Checked {
 /// Unwraps `line` as a service would at startup, checks the key's kid, and
 /// says who unwrapped it; the key itself is dropped, zeroized.
 pub fn check(text: &str) -> Result<Checked, Error> {
-    let (kid, unwrapped) = unwrap_line(text)?;
+    let line = parse_line(text)?;
+    // One session for both requests, as a service has: with an AppRole
+    // whose tokens serve one request, the second needs the re-login.
+    let vault = Vault::from_env("unwrap", line.reference())?;
+    let kid = line.kid();
+    let unwrapped = unwrap_with(&vault, &line)?;
     let found = crate::Keyring::parse("the unwrapped key", &unwrapped)?.kids();
+    drop(unwrapped);
     if found != [kid] {
         return Err(Error::WrappedKidMismatch {
             origin: "the wrapped line".to_owned(),
@@ -110,8 +133,6 @@ pub fn check(text: &str) -> Result<Checked, Error> {
             found: found.first().copied().unwrap_or(kid),
         });
     }
-    let line = WrappedKey::parse(text).expect("it unwrapped, so it parses");
-    let vault = Vault::from_env("unwrap", line.reference())?;
     let me = vault.get("auth/token/lookup-self")?;
     let name = me
         .get("display_name")
@@ -135,16 +156,7 @@ pub fn check(text: &str) -> Result<Checked, Error> {
 /// Unwraps a wrapped line: the kid it names and the key text the service
 /// returned, in memory zeroized on drop.
 pub(crate) fn unwrap_line(text: &str) -> Result<(Kid, Zeroizing<String>), Error> {
-    let line = WrappedKey::parse(text).map_err(|error| {
-        Error::KeyService(Box::new(KeyServiceError {
-            provider: PROVIDER,
-            endpoint: "-".to_owned(),
-            action: "unwrap",
-            reference: "-".to_owned(),
-            reason: format!("the wrapped key line is malformed: {error}"),
-            hint: "paste the line exactly as `cargo sealant wrap` printed it".to_owned(),
-        }))
-    })?;
+    let line = parse_line(text)?;
     if line.provider() != Provider::Transit {
         return Err(Error::KeyService(Box::new(KeyServiceError {
             provider: PROVIDER,
@@ -159,6 +171,11 @@ pub(crate) fn unwrap_line(text: &str) -> Result<(Kid, Zeroizing<String>), Error>
         })));
     }
     let vault = Vault::from_env("unwrap", line.reference())?;
+    unwrap_with(&vault, &line).map(|text| (line.kid(), text))
+}
+
+/// Asks `vault` to unwrap `line`; the key text, zeroized on drop.
+fn unwrap_with(vault: &Vault, line: &WrappedKey<'_>) -> Result<Zeroizing<String>, Error> {
     let (mount, key) = vault.split(line.reference())?;
     let ciphertext = std::str::from_utf8(line.ciphertext())
         .map_err(|_| vault.error("its ciphertext is not Transit's text", "wrap the key again"))?;
@@ -189,7 +206,7 @@ pub(crate) fn unwrap_line(text: &str) -> Result<(Kid, Zeroizing<String>), Error>
                 "wrap the key again",
             )
         })?;
-    Ok((line.kid(), text))
+    Ok(text)
 }
 
 /// The kid of one key's text, v1 or v2.
@@ -232,7 +249,10 @@ struct Vault {
     addr: String,
     /// `host[:port]`, for errors.
     endpoint: String,
-    token: Zeroizing<String>,
+    token: std::cell::RefCell<Zeroizing<String>>,
+    /// The AppRole credentials the token came from, for one re-login when
+    /// the token is refused (expired, or out of uses).
+    approle: Option<(Zeroizing<String>, Zeroizing<String>)>,
     action: &'static str,
     reference: String,
     agent: ureq::Agent,
@@ -280,29 +300,68 @@ impl Vault {
                 ));
             }
         }
-        let token = var("BAO_TOKEN")
-            .or_else(|| var("VAULT_TOKEN"))
-            .map(Zeroizing::new)
-            .ok_or_else(|| {
-                fail(
-                    "neither BAO_TOKEN nor VAULT_TOKEN is set",
-                    "give the service a token whose policy may use this Transit key",
-                )
-            })?;
+        let token = var("BAO_TOKEN").or_else(|| var("VAULT_TOKEN"));
+        let approle = match (
+            var("BAO_ROLE_ID").or_else(|| var("VAULT_ROLE_ID")),
+            var("BAO_SECRET_ID").or_else(|| var("VAULT_SECRET_ID")),
+        ) {
+            (Some(role), Some(secret)) => Some((Zeroizing::new(role), Zeroizing::new(secret))),
+            _ => None,
+        };
+        // A token given is used as it is; an AppRole only without one.
+        let approle = if token.is_some() { None } else { approle };
+        if token.is_none() && approle.is_none() {
+            return Err(fail(
+                "no token: none of BAO_TOKEN, VAULT_TOKEN, or BAO_ROLE_ID with BAO_SECRET_ID is set",
+                "give the service a token, or an AppRole, whose policy may use this Transit key",
+            ));
+        }
         let agent = ureq::Agent::config_builder()
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .timeout_global(Some(ATTEMPT_TIMEOUT))
             .http_status_as_error(false)
             .build()
             .into();
-        Ok(Self {
+        let vault = Self {
             addr,
             endpoint,
-            token,
+            token: std::cell::RefCell::new(Zeroizing::new(token.unwrap_or_default())),
+            approle,
             action,
             reference: reference.to_owned(),
             agent,
-        })
+        };
+        if vault.approle.is_some() {
+            vault.login()?;
+        }
+        Ok(vault)
+    }
+
+    /// Logs in with the AppRole (`auth/approle/login`, or the mount that
+    /// `BAO_APPROLE_MOUNT` names) and keeps the token it gives.
+    fn login(&self) -> Result<(), Error> {
+        let (role, secret) = self.approle.as_ref().expect("an AppRole to log in with");
+        let mount = std::env::var("BAO_APPROLE_MOUNT")
+            .ok()
+            .filter(|mount| !mount.is_empty())
+            .unwrap_or_else(|| "approle".to_owned());
+        let body = Zeroizing::new(format!(
+            "{{\"role_id\":{},\"secret_id\":{}}}",
+            serde_json::Value::from(role.as_str()),
+            serde_json::Value::from(secret.as_str())
+        ));
+        let mut auth =
+            self.request_field(&format!("auth/{mount}/login"), Some(&body), "auth", false)?;
+        let Some(serde_json::Value::String(token)) =
+            auth.get_mut("client_token").map(serde_json::Value::take)
+        else {
+            return Err(self.error(
+                "the AppRole login gave no token",
+                "check the AppRole's mount (BAO_APPROLE_MOUNT)",
+            ));
+        };
+        *self.token.borrow_mut() = Zeroizing::new(token);
+        Ok(())
     }
 
     fn error(&self, reason: &str, hint: &str) -> Error {
@@ -340,24 +399,48 @@ impl Vault {
     }
 
     fn request(&self, path: &str, body: Option<&str>) -> Result<serde_json::Value, Error> {
+        match self.request_field(path, body, "data", true) {
+            // Once: an AppRole's token may have expired or run out of uses.
+            Err(Error::KeyService(error))
+                if error.reason.starts_with("HTTP 403") && self.approle.is_some() =>
+            {
+                self.login()?;
+                self.request_field(path, body, "data", true)
+            }
+            other => other,
+        }
+    }
+
+    /// Sends the request (with the token, when `with_token`) and returns
+    /// the answer's `field`, retrying as the module says.
+    fn request_field(
+        &self,
+        path: &str,
+        body: Option<&str>,
+        field: &str,
+        with_token: bool,
+    ) -> Result<serde_json::Value, Error> {
         let url = format!("{}/v1/{path}", self.addr);
         let mut last = String::new();
         for attempt in 1..=ATTEMPTS {
             if attempt > 1 {
                 std::thread::sleep(backoff(attempt));
             }
+            let token = self.token.borrow().clone();
+            let token = if with_token { token.as_str() } else { "" };
             let response = match body {
+                Some(body) if with_token => self
+                    .agent
+                    .post(&url)
+                    .header("X-Vault-Token", token)
+                    .content_type("application/json")
+                    .send(body),
                 Some(body) => self
                     .agent
                     .post(&url)
-                    .header("X-Vault-Token", self.token.as_str())
                     .content_type("application/json")
                     .send(body),
-                None => self
-                    .agent
-                    .get(&url)
-                    .header("X-Vault-Token", self.token.as_str())
-                    .call(),
+                None => self.agent.get(&url).header("X-Vault-Token", token).call(),
             };
             let mut response = match response {
                 Ok(response) => response,
@@ -383,7 +466,7 @@ impl Vault {
             let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
             if status == 200 {
                 return json
-                    .and_then(|mut json| json.get_mut("data").map(serde_json::Value::take))
+                    .and_then(|mut json| json.get_mut(field).map(serde_json::Value::take))
                     .ok_or_else(|| self.error("the answer is not Transit's", "check BAO_ADDR"));
             }
             let messages = json

@@ -58,6 +58,12 @@ start)
   # A service's policy: decrypt only. And one that may only encrypt.
   printf 'path "transit/decrypt/sealant-test" { capabilities = ["update"] }\n' | bao policy write sealant-decrypt - >/dev/null
   printf 'path "transit/encrypt/sealant-test" { capabilities = ["update"] }\n' | bao policy write sealant-encrypt - >/dev/null
+  # An AppRole for the service, whose tokens serve one request each, so
+  # that a service's second request needs its one re-login.
+  bao auth enable approle >/dev/null
+  bao write auth/approle/role/sealant-service token_policies=sealant-decrypt token_num_uses=1 >/dev/null
+  role_id=$(bao read -field=role_id auth/approle/role/sealant-service/role-id)
+  secret_id=$(bao write -f -field=secret_id auth/approle/role/sealant-service/secret-id)
   decrypt_token=$(bao token create -policy=sealant-decrypt -field=token)
   encrypt_token=$(bao token create -policy=sealant-encrypt -field=token)
   {
@@ -65,6 +71,8 @@ start)
     echo "SEALANT_TEST_BAO_ROOT_TOKEN=$root_token"
     echo "SEALANT_TEST_BAO_DECRYPT_TOKEN=$decrypt_token"
     echo "SEALANT_TEST_BAO_ENCRYPT_TOKEN=$encrypt_token"
+    echo "SEALANT_TEST_BAO_ROLE_ID=$role_id"
+    echo "SEALANT_TEST_BAO_SECRET_ID=$secret_id"
   } >"$dir/env"
   ;;
 stop)

@@ -15,12 +15,15 @@ use common::text;
 use sealant_format::WrappedKey;
 
 /// The test server: address, root token, decrypt-only token,
-/// encrypt-only token.
+/// encrypt-only token, and the service's AppRole (whose tokens serve one
+/// request each).
 struct Bao {
     addr: String,
     root: String,
     decrypt: String,
     encrypt: String,
+    role_id: String,
+    secret_id: String,
 }
 
 fn bao() -> Option<Bao> {
@@ -31,6 +34,8 @@ fn bao() -> Option<Bao> {
             root: var("SEALANT_TEST_BAO_ROOT_TOKEN")?,
             decrypt: var("SEALANT_TEST_BAO_DECRYPT_TOKEN")?,
             encrypt: var("SEALANT_TEST_BAO_ENCRYPT_TOKEN")?,
+            role_id: var("SEALANT_TEST_BAO_ROLE_ID")?,
+            secret_id: var("SEALANT_TEST_BAO_SECRET_ID")?,
         })
     })();
     if found.is_none() {
@@ -322,4 +327,55 @@ fn unwrap_check_says_who_unwrapped_and_never_the_key() {
     // Without --check there is nothing to do: it never prints a key.
     let refused = common::cargo_sealant(&["unwrap"], b"", |_| {});
     assert_eq!(refused.status.code(), Some(2));
+}
+
+#[test]
+fn an_approle_logs_in_and_once_more_when_its_token_is_spent() {
+    let Some(bao) = bao() else { return };
+    let (dir, key) = service();
+    let line = text(&wrap(dir.path(), &key, &bao, &bao.root).stdout)
+        .trim()
+        .to_owned();
+    let with_approle = |args: &[&str], secret_id: &str| {
+        common::cargo_sealant(args, b"", |c| {
+            c.current_dir(dir.path())
+                .env("SEALANT_KEY", &line)
+                .env("BAO_ADDR", &bao.addr)
+                .env("BAO_ROLE_ID", &bao.role_id)
+                .env("BAO_SECRET_ID", secret_id)
+                .env_remove("BAO_TOKEN")
+                .env_remove("VAULT_TOKEN")
+                .env_remove("VAULT_ADDR");
+        })
+    };
+    // Login, then the decrypt: the token's one use.
+    let opened = with_approle(&["reveal", "API_TOKEN", "src", "--force"], &bao.secret_id);
+    assert_eq!(
+        text(&opened.stdout),
+        "tok_live_123",
+        "{}",
+        text(&opened.stderr)
+    );
+    // The check's second request (who am I) finds the token spent, logs
+    // in again once, and goes on.
+    let checked = with_approle(&["unwrap", "--check"], &bao.secret_id);
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    assert!(
+        text(&checked.stdout).contains("sealant-decrypt"),
+        "{}",
+        text(&checked.stdout)
+    );
+    // A wrong secret id: the login is refused, and said so; never the id.
+    let wrong = "00000000-0000-0000-0000-000000000000";
+    let refused = with_approle(&["reveal", "API_TOKEN", "src", "--force"], wrong);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("HTTP 400") || stderr.contains("HTTP 403"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(&bao.secret_id) && !stderr.contains(wrong),
+        "{stderr}"
+    );
 }
