@@ -91,9 +91,7 @@ fn wrap(dir: &Path, key: &Path, bao: &Bao, token: &str) -> Output {
         |c| {
             c.current_dir(dir)
                 .env("BAO_ADDR", &bao.addr)
-                .env("BAO_TOKEN", token)
-                .env_remove("VAULT_ADDR")
-                .env_remove("VAULT_TOKEN");
+                .env("BAO_TOKEN", token);
         },
     )
 }
@@ -104,9 +102,7 @@ fn reveal(dir: &Path, line: &str, addr: &str, token: &str) -> Output {
         c.current_dir(dir)
             .env("SEALANT_KEY", line)
             .env("BAO_ADDR", addr)
-            .env("BAO_TOKEN", token)
-            .env_remove("VAULT_ADDR")
-            .env_remove("VAULT_TOKEN");
+            .env("BAO_TOKEN", token);
     })
 }
 
@@ -237,9 +233,7 @@ fn keygen_wrap_with_never_writes_the_private_key_unwrapped() {
         common::cargo_sealant(args, stdin, |c| {
             c.current_dir(dir.path())
                 .env("BAO_ADDR", addr)
-                .env("BAO_TOKEN", &bao.root)
-                .env_remove("VAULT_ADDR")
-                .env_remove("VAULT_TOKEN");
+                .env("BAO_TOKEN", &bao.root);
         })
     };
     assert!(run(&["init"], b"", &bao.addr).status.success());
@@ -308,9 +302,7 @@ fn unwrap_check_says_who_unwrapped_and_never_the_key() {
         c.current_dir(dir.path())
             .env("SEALANT_KEY", &line)
             .env("BAO_ADDR", &bao.addr)
-            .env("BAO_TOKEN", &bao.decrypt)
-            .env_remove("VAULT_ADDR")
-            .env_remove("VAULT_TOKEN");
+            .env("BAO_TOKEN", &bao.decrypt);
     });
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
@@ -342,10 +334,7 @@ fn an_approle_logs_in_and_once_more_when_its_token_is_spent() {
                 .env("SEALANT_KEY", &line)
                 .env("BAO_ADDR", &bao.addr)
                 .env("BAO_ROLE_ID", &bao.role_id)
-                .env("BAO_SECRET_ID", secret_id)
-                .env_remove("BAO_TOKEN")
-                .env_remove("VAULT_TOKEN")
-                .env_remove("VAULT_ADDR");
+                .env("BAO_SECRET_ID", secret_id);
         })
     };
     // Login, then the decrypt: the token's one use.

@@ -27,6 +27,16 @@ pub(crate) fn cargo_sealant(
         .env_remove("SEALANT_KEY_COMMAND")
         .env_remove("CREDENTIALS_DIRECTORY")
         .env_remove("CARGO_SEALANT_TEST_HOOK")
+        // A developer's key-service session must not reach a test either.
+        .env_remove("BAO_ADDR")
+        .env_remove("BAO_TOKEN")
+        .env_remove("BAO_ROLE_ID")
+        .env_remove("BAO_SECRET_ID")
+        .env_remove("BAO_APPROLE_MOUNT")
+        .env_remove("VAULT_ADDR")
+        .env_remove("VAULT_TOKEN")
+        .env_remove("VAULT_ROLE_ID")
+        .env_remove("VAULT_SECRET_ID")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
