@@ -258,6 +258,13 @@ pub(crate) struct RotateArgs {
     #[arg(long, value_name = "KID")]
     pub(crate) only_kid: Option<String>,
 
+    #[command(flatten)]
+    pub(crate) rewrite: RewriteArgs,
+}
+
+/// What `rotate` and `reseal` share: how they read and rewrite a tree.
+#[derive(Debug, Args)]
+pub(crate) struct RewriteArgs {
     /// Show what would change; write nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
@@ -270,7 +277,7 @@ pub(crate) struct RotateArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) key_file: Vec<PathBuf>,
 
-    /// Files or directories to rotate.
+    /// Files or directories to re-seal.
     #[arg(default_value = ".")]
     pub(crate) paths: Vec<PathBuf>,
 }
@@ -305,21 +312,8 @@ pub(crate) struct ResealArgs {
     #[arg(long, value_name = "ENV")]
     pub(crate) env: Option<String>,
 
-    /// Show what would change; write nothing.
-    #[arg(long)]
-    pub(crate) dry_run: bool,
-
-    /// Rewrite read-only files too (their mode is kept).
-    #[arg(long)]
-    pub(crate) force: bool,
-
-    /// Also open blobs with the private keys in these files (repeatable).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) key_file: Vec<PathBuf>,
-
-    /// Files or directories to re-seal.
-    #[arg(default_value = ".")]
-    pub(crate) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) rewrite: RewriteArgs,
 }
 
 #[derive(Debug, Args)]

@@ -12,7 +12,7 @@ use sealant::{ExposeSecret, Key, Keyring, Kid, Sealer};
 use sealant_format::AnyBlob;
 
 use crate::check::Problems;
-use crate::cli::{ResealArgs, RotateArgs};
+use crate::cli::{ResealArgs, RewriteArgs, RotateArgs};
 use crate::error::CliError;
 use crate::keys::TreeKeys;
 use crate::policy::Policies;
@@ -57,10 +57,9 @@ enum Goal<'a> {
 /// The options every run of `rotate` and `reseal` takes.
 struct Common<'a> {
     verb: &'static str,
-    paths: &'a [PathBuf],
+    rewrite: &'a RewriteArgs,
+    /// The keys of `--key-file`, and for `rotate --to`, the new key's.
     key_files: Vec<PathBuf>,
-    dry_run: bool,
-    force: bool,
 }
 
 pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
@@ -73,13 +72,11 @@ pub(crate) fn run(args: &RotateArgs) -> Result<(), CliError> {
         })?),
         None => None,
     };
-    let mut key_files = args.key_file.clone();
+    let mut key_files = args.rewrite.key_file.clone();
     let common = |key_files| Common {
         verb: "rotate",
-        paths: &args.paths,
+        rewrite: &args.rewrite,
         key_files,
-        dry_run: args.dry_run,
-        force: args.force,
     };
     match (&args.to, &args.to_env) {
         (Some(to), None) => {
@@ -124,10 +121,8 @@ pub(crate) fn run_reseal(args: &ResealArgs) -> Result<(), CliError> {
         goal,
         Common {
             verb: "reseal",
-            paths: &args.paths,
-            key_files: args.key_file.clone(),
-            dry_run: args.dry_run,
-            force: args.force,
+            rewrite: &args.rewrite,
+            key_files: args.rewrite.key_file.clone(),
         },
     )
 }
@@ -280,8 +275,8 @@ fn rewrite_tree(mut goal: Goal<'_>, common: Common<'_>) -> Result<(), CliError> 
     // Every directory of the tree is locked before any file is read, so
     // that what is read is what is rewritten; a dry run writes nothing and
     // needs no lock.
-    let (files, skipped) = scan::walk(common.paths)?;
-    let lock = if common.dry_run {
+    let (files, skipped) = scan::walk(&common.rewrite.paths)?;
+    let lock = if common.rewrite.dry_run {
         None
     } else {
         Some(lock::lock_dirs_of(&files)?)
@@ -332,7 +327,7 @@ fn rewrite_tree(mut goal: Goal<'_>, common: Common<'_>) -> Result<(), CliError> 
             }
         }
         if !edits.is_empty() {
-            let target = Target::inspect(&file.path, common.force)?;
+            let target = Target::inspect(&file.path, common.rewrite.force)?;
             rewrites.push(Rewrite {
                 target,
                 contents: file.contents,
@@ -401,7 +396,7 @@ fn rewrite_tree(mut goal: Goal<'_>, common: Common<'_>) -> Result<(), CliError> 
     }
     let secrets: usize = rewrites.iter().map(|r| r.edits.len()).sum();
     let summary = goal.summary(secrets, rewrites.len(), &old_kids);
-    if common.dry_run {
+    if common.rewrite.dry_run {
         for rewrite in &rewrites {
             eprintln!(
                 "would re-seal {} secrets in {}",

@@ -52,11 +52,21 @@ fn bao() -> Option<Bao> {
     found
 }
 
-/// A crate with a production key pair and one secret sealed to it.
-fn service() -> (tempfile::TempDir, std::path::PathBuf) {
+/// An empty crate with a Sealant.toml and no key.
+fn empty_crate() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"svc\"\n").unwrap();
     std::fs::create_dir(dir.path().join("src")).unwrap();
+    let init = common::cargo_sealant(&["init"], b"", |c| {
+        c.current_dir(dir.path());
+    });
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    dir
+}
+
+/// A crate with a production key pair and one secret sealed to it.
+fn service() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = empty_crate();
     let run = |args: &[&str], stdin: &[u8]| {
         let output = common::cargo_sealant(args, stdin, |c| {
             c.current_dir(dir.path());
@@ -67,7 +77,6 @@ fn service() -> (tempfile::TempDir, std::path::PathBuf) {
             text(&output.stderr)
         );
     };
-    run(&["init"], b"");
     run(&["keygen", "--env", "production", "--out", "prod.key"], b"");
     run(
         &[
@@ -226,9 +235,7 @@ fn plain_http_to_another_host_is_refused_before_any_request() {
 #[test]
 fn keygen_wrap_with_never_writes_the_private_key_unwrapped() {
     let Some(bao) = bao() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"svc\"\n").unwrap();
-    std::fs::create_dir(dir.path().join("src")).unwrap();
+    let dir = empty_crate();
     let run = |args: &[&str], stdin: &[u8], addr: &str| {
         common::cargo_sealant(args, stdin, |c| {
             c.current_dir(dir.path())
@@ -236,7 +243,6 @@ fn keygen_wrap_with_never_writes_the_private_key_unwrapped() {
                 .env("BAO_TOKEN", &bao.root);
         })
     };
-    assert!(run(&["init"], b"", &bao.addr).status.success());
     let keygen = [
         "keygen",
         "--env",
