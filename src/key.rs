@@ -228,7 +228,7 @@ impl Keyring {
                 reason,
             };
             if piece.starts_with(sealant_format::WRAPPED_PREFIX) {
-                #[cfg(feature = "vault-transit")]
+                #[cfg(any(feature = "vault-transit", feature = "aws-kms"))]
                 {
                     // Unwrapped by its key service, then read as the key it
                     // wraps, which must have the kid the line names.
@@ -252,7 +252,7 @@ impl Keyring {
                     }
                     continue;
                 }
-                #[cfg(not(feature = "vault-transit"))]
+                #[cfg(not(any(feature = "vault-transit", feature = "aws-kms")))]
                 return Err(malformed(sealant_format::KeyError::NeedsKeyService));
             }
             ring.add_piece(piece, &malformed)?;
@@ -483,7 +483,7 @@ impl fmt::Debug for Keyring {
 mod tests {
     use super::*;
 
-    #[cfg(not(feature = "vault-transit"))]
+    #[cfg(not(any(feature = "vault-transit", feature = "aws-kms")))]
     #[test]
     fn a_wrapped_key_needs_a_key_service_feature() {
         let line = "sealant-wrapped-v1:3fa2c91e:-:transit:AQID:transit/k";

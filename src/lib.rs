@@ -71,7 +71,7 @@ mod startup;
 pub mod testing;
 #[cfg(feature = "v2")]
 mod v2;
-#[cfg(feature = "vault-transit")]
+#[cfg(any(feature = "vault-transit", feature = "aws-kms"))]
 pub mod wrapped;
 
 #[doc(hidden)]

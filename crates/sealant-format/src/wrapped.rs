@@ -195,6 +195,22 @@ pub fn context(kid: Kid, env: Option<&str>) -> String {
     context
 }
 
+/// The EncryptionContext AWS KMS binds a wrapped key of `kid` and `env`
+/// to, as key-value pairs: `sealant = wrapped-key-v1`, `sealant-kid =
+/// <kid>` and, for a v2 private key, `sealant-environment = <env>`. KMS
+/// logs it in CloudTrail, and a key policy can require it
+/// (`kms:EncryptionContext:sealant-environment`).
+pub fn kms_encryption_context(kid: Kid, env: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut pairs = alloc::vec![
+        ("sealant", String::from("wrapped-key-v1")),
+        ("sealant-kid", alloc::format!("{kid}")),
+    ];
+    if let Some(env) = env {
+        pairs.push(("sealant-environment", String::from(env)));
+    }
+    pairs
+}
+
 fn check_reference(reference: &str) -> Result<(), WrappedError> {
     let bad = |c: char| c.is_whitespace() || c == ',';
     if reference.is_empty() || reference.contains(bad) {
@@ -256,6 +272,16 @@ mod tests {
         );
         assert_eq!(line.context(), "sealant-wrapped-v1:3fa2c91e:-");
         assert_eq!(alloc::format!("{line}"), arn);
+        let kid = line.kid();
+        assert_eq!(
+            kms_encryption_context(kid, Some("production")),
+            [
+                ("sealant", String::from("wrapped-key-v1")),
+                ("sealant-kid", String::from("3fa2c91e")),
+                ("sealant-environment", String::from("production")),
+            ]
+        );
+        assert_eq!(kms_encryption_context(kid, None).len(), 2);
     }
 
     #[test]

@@ -27,19 +27,21 @@ pub(crate) fn cargo_sealant(
         .env_remove("SEALANT_KEY_COMMAND")
         .env_remove("CREDENTIALS_DIRECTORY")
         .env_remove("CARGO_SEALANT_TEST_HOOK")
-        // A developer's key-service session must not reach a test either.
-        .env_remove("BAO_ADDR")
-        .env_remove("BAO_TOKEN")
-        .env_remove("BAO_ROLE_ID")
-        .env_remove("BAO_SECRET_ID")
-        .env_remove("BAO_APPROLE_MOUNT")
-        .env_remove("VAULT_ADDR")
-        .env_remove("VAULT_TOKEN")
-        .env_remove("VAULT_ROLE_ID")
-        .env_remove("VAULT_SECRET_ID")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // A developer's key-service session (OpenBao, AWS) must not reach a
+    // test either, nor EC2's metadata service, should one answer.
+    for (var, _) in std::env::vars_os() {
+        let name = var.to_string_lossy();
+        if ["BAO_", "VAULT_", "AWS_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        {
+            command.env_remove(&var);
+        }
+    }
+    command.env("AWS_EC2_METADATA_DISABLED", "true");
     configure(&mut command);
     let mut child = command.spawn().unwrap();
     // The command may exit before it reads stdin (a missing key, say).
