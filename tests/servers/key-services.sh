@@ -89,6 +89,14 @@ start)
   bao write auth/approle/role/sealant-service token_policies=sealant-decrypt token_num_uses=1 >/dev/null
   role_id=$(bao read -field=role_id auth/approle/role/sealant-service/role-id)
   secret_id=$(bao write -f -field=secret_id auth/approle/role/sealant-service/secret-id)
+  # A Kubernetes-style login: the jwt auth method checks a service-account
+  # token against the (test) cluster's public key, as a cluster's issuer.
+  "$venv/bin/python" tests/servers/service_account_jwt.py "$dir/sa.pub.pem" "$dir/sa.token"
+  bao auth enable jwt >/dev/null
+  bao write auth/jwt/config jwt_validation_pubkeys=@"$dir/sa.pub.pem" >/dev/null
+  bao write auth/jwt/role/payments-api role_type=jwt bound_audiences=sealant \
+    user_claim=sub bound_subject=system:serviceaccount:payments:payments-api \
+    token_policies=sealant-decrypt >/dev/null
   decrypt_token=$(bao token create -policy=sealant-decrypt -field=token)
   encrypt_token=$(bao token create -policy=sealant-encrypt -field=token)
   {
@@ -98,6 +106,7 @@ start)
     echo "SEALANT_TEST_BAO_ENCRYPT_TOKEN=$encrypt_token"
     echo "SEALANT_TEST_BAO_ROLE_ID=$role_id"
     echo "SEALANT_TEST_BAO_SECRET_ID=$secret_id"
+    echo "SEALANT_TEST_BAO_SA_TOKEN_FILE=$(cd "$dir" && pwd)/sa.token"
     "$venv/bin/python" tests/servers/moto_setup.py \
       "http://127.0.0.1:$aws_port" "http://127.0.0.1:$aws_open_port"
   } >"$dir/env"

@@ -25,6 +25,9 @@ struct Bao {
     encrypt: String,
     role_id: String,
     secret_id: String,
+    /// A service-account token that the `jwt` auth method's role
+    /// `payments-api` accepts.
+    sa_token_file: String,
 }
 
 fn bao() -> Option<Bao> {
@@ -37,6 +40,7 @@ fn bao() -> Option<Bao> {
             encrypt: var("SEALANT_TEST_BAO_ENCRYPT_TOKEN")?,
             role_id: var("SEALANT_TEST_BAO_ROLE_ID")?,
             secret_id: var("SEALANT_TEST_BAO_SECRET_ID")?,
+            sa_token_file: var("SEALANT_TEST_BAO_SA_TOKEN_FILE")?,
         })
     })();
     if found.is_none() {
@@ -454,6 +458,59 @@ fn an_approle_logs_in_and_once_more_when_its_token_is_spent() {
         !stderr.contains(&bao.secret_id) && !stderr.contains(wrong),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_token_file_or_a_service_account_login_unwraps() {
+    let Some(bao) = bao() else { return };
+    let (dir, key) = service();
+    let line = text(&wrap(dir.path(), &key, &bao, &bao.root).stdout)
+        .trim()
+        .to_owned();
+    let token_file = dir.path().join("bao-token");
+    std::fs::write(&token_file, format!("{}\n", bao.decrypt)).unwrap();
+    let token_file = token_file.to_str().unwrap();
+    let cases: [(&[(&str, &str)], &str); 2] = [
+        (&[("BAO_TOKEN_FILE", token_file)], "from the token file"),
+        (
+            &[
+                ("BAO_K8S_ROLE", "payments-api"),
+                ("BAO_K8S_MOUNT", "jwt"),
+                ("BAO_K8S_TOKEN_FILE", &bao.sa_token_file),
+            ],
+            "from a login as role payments-api (auth/jwt)",
+        ),
+    ];
+    for (login, expected) in cases {
+        let mut env = vec![("SEALANT_KEY", line.as_str()), ("BAO_ADDR", bao.addr.as_str())];
+        env.extend_from_slice(login);
+        let checked = with_aws(dir.path(), &["unwrap", "--check"], b"", &env);
+        let stdout = text(&checked.stdout);
+        assert!(
+            stdout.contains(expected) && stdout.contains("sealant-decrypt"),
+            "{login:?}: {stdout}{}",
+            text(&checked.stderr)
+        );
+        let opened = with_aws(dir.path(), &["reveal", "API_TOKEN", "src", "--force"], b"", &env);
+        assert_eq!(text(&opened.stdout), "tok_live_123", "{}", text(&opened.stderr));
+    }
+    // A role the token is not bound to: refused by the server, and said so.
+    let refused = with_aws(
+        dir.path(),
+        &["reveal", "API_TOKEN", "src", "--force"],
+        b"",
+        &[
+            ("SEALANT_KEY", &line),
+            ("BAO_ADDR", &bao.addr),
+            ("BAO_K8S_ROLE", "billing"),
+            ("BAO_K8S_MOUNT", "jwt"),
+            ("BAO_K8S_TOKEN_FILE", &bao.sa_token_file),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    let jwt = std::fs::read_to_string(&bao.sa_token_file).unwrap();
+    assert!(stderr.contains("HTTP 400") && !stderr.contains(jwt.trim()), "{stderr}");
 }
 
 #[test]
