@@ -207,6 +207,18 @@ pub enum Error {
         origin: String,
     },
 
+    /// No key variable is set, and the binary embeds wrapped keys of
+    /// several environments: which one is this deployment?
+    #[error(
+        "no key variable is set, and Sealant.toml embedded wrapped keys of environments {}; \
+         set SEALANT_ENV to this deployment's environment (or set SEALANT_KEY)",
+        envs.join(", ")
+    )]
+    EmbeddedEnvironment {
+        /// The environments with wrapped keys.
+        envs: Vec<String>,
+    },
+
     /// A key service refused or failed to wrap or unwrap a key.
     #[error("{0}")]
     KeyService(Box<KeyServiceError>),
@@ -371,6 +383,7 @@ impl Error {
         matches!(
             self,
             Self::KeyMissing { .. }
+                | Self::EmbeddedEnvironment { .. }
                 | Self::KeySourceConflict { .. }
                 | Self::KeyCommand { .. }
                 | Self::KeyService(_)

@@ -19,6 +19,13 @@ pub use crate::startup::{unseal_each, unseal_each_with};
 #[linkme::distributed_slice]
 pub static SEALANT_RECORDS: [u8];
 
+/// The wrapped private keys of Sealant.toml (`wrapped = "..."`), which
+/// the first v2 `#[secret]` item of each crate adds, each followed by a
+/// newline: the keys a deployment that sets no key variable unwraps with
+/// its own identity (see `Keyring::from_env`).
+#[linkme::distributed_slice]
+pub static SEALANT_WRAPPED: [u8];
+
 /// How many times this process has loaded a key variable's keys; they are
 /// loaded once per variable. For the tests.
 pub static KEY_LOADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

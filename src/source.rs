@@ -114,6 +114,12 @@ impl Env<'_> {
         }
         let (name, place) = match places.len() {
             0 => {
+                #[cfg(feature = "v2")]
+                if var == sealant_format::record::DEFAULT_KEY_VAR
+                    && let Some(keyring) = self.embedded(&crate::startup::embedded_wrapped())?
+                {
+                    return Ok(keyring);
+                }
                 return Err(Error::KeyMissing {
                     var: var.to_owned(),
                 });
@@ -149,6 +155,57 @@ impl Env<'_> {
             }
             Place::Command(command) => run_command(&name, &command, self.command_timeout),
         }
+    }
+}
+
+#[cfg(feature = "v2")]
+impl Env<'_> {
+    /// The keys of a deployment that sets no key variable: the wrapped
+    /// private keys Sealant.toml embedded (`lines`), of the deployment's
+    /// environment (`SEALANT_ENV`, or the only one they have), and only
+    /// those that some secret of the binary needs, each unwrapped by its
+    /// key service. `None` if there are none to use.
+    fn embedded(&self, lines: &[&str]) -> Result<Option<Keyring>, Error> {
+        let parsed: Vec<(sealant_format::WrappedKey<'_>, &str)> = lines
+            .iter()
+            .filter_map(|line| Some((sealant_format::WrappedKey::parse(line).ok()?, *line)))
+            .collect();
+        let mut envs: Vec<&str> = parsed.iter().filter_map(|(w, _)| w.env()).collect();
+        envs.sort_unstable();
+        envs.dedup();
+        let chosen = (self.lookup)(ENV_VAR)
+            .filter(|value| !value.is_empty())
+            .and_then(|value| value.into_string().ok());
+        let env = match (chosen, envs.as_slice()) {
+            (Some(env), _) => env,
+            (None, []) => return Ok(None),
+            (None, [only]) => (*only).to_owned(),
+            (None, several) => {
+                return Err(Error::EmbeddedEnvironment {
+                    envs: several.iter().map(|env| (*env).to_owned()).collect(),
+                });
+            }
+        };
+        // The kids the binary's secrets of that environment are sealed to.
+        let needed: Vec<sealant_format::Kid> = crate::startup::all()
+            .filter_map(|sealed| match sealed.parts() {
+                crate::sealed::Parts::V2(record) if record.key_var == self.var => Some(record),
+                _ => None,
+            })
+            .flat_map(|record| record.blobs())
+            .filter(|blob| blob.env == env)
+            .map(|blob| sealant_format::Kid::from_bytes(blob.kid))
+            .collect();
+        let chosen: Vec<&str> = parsed
+            .iter()
+            .filter(|(w, _)| w.env() == Some(env.as_str()) && needed.contains(&w.kid()))
+            .map(|(_, line)| *line)
+            .collect();
+        if chosen.is_empty() {
+            return Ok(None);
+        }
+        let origin = format!("the wrapped keys of environment {env} that Sealant.toml embedded");
+        Keyring::parse(&origin, &chosen.join("\n")).map(Some)
     }
 }
 

@@ -81,6 +81,20 @@ pub fn all() -> impl Iterator<Item = Sealed> {
     records(&SEALANT_RECORDS)
 }
 
+/// The wrapped keys Sealant.toml embedded in this binary, each once (every
+/// crate with v2 secrets embeds its own copy).
+#[cfg(feature = "v2")]
+pub(crate) fn embedded_wrapped() -> Vec<&'static str> {
+    let mut lines: Vec<&'static str> = crate::private::SEALANT_WRAPPED
+        .split(|byte| matches!(byte, b'\n' | 0))
+        .filter(|line| !line.is_empty())
+        .filter_map(|line| std::str::from_utf8(line).ok())
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    lines
+}
+
 /// The secrets of a run of records, which may be padded with zero bytes.
 fn records(mut rest: &'static [u8]) -> impl Iterator<Item = Sealed> {
     std::iter::from_fn(move || {

@@ -296,6 +296,12 @@ pub(crate) struct WrapArgs {
     /// list its kid.
     #[arg(long, value_name = "ENV")]
     pub(crate) env: Option<String>,
+
+    /// Also write the line into the key's entry in Sealant.toml
+    /// (`wrapped = "..."`), from where `#[secret]` embeds it: a deployment
+    /// that sets no key variable then unwraps it with its own identity.
+    #[arg(long)]
+    pub(crate) save: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,18 +14,72 @@ pub(crate) fn run(args: &WrapArgs) -> Result<(), CliError> {
     }
     let key = seal::read_plaintext("the key to wrap", false)?;
     let env = environment(&key, args.env.as_deref())?;
+    if args.save && env.is_none() {
+        return Err(CliError::usage(
+            "--save writes into a v2 key's entry in Sealant.toml, and this is a v1 key",
+            "leave --save out, and put the line in SEALANT_KEY or its file",
+        ));
+    }
     let line = sealant::wrapped::wrap(&args.with, &key, env.as_deref())?;
+    drop(key);
     io::stdout()
         .lock()
         .write_all(format!("{line}\n").as_bytes())
         .map_err(|e| CliError::io("cannot write the line", &e, "check where stdout goes"))?;
-    eprintln!(
-        "wrapped the key with {}{}; put the line in SEALANT_KEY or its file",
-        args.with,
-        env.map(|env| format!(" for environment {env}"))
-            .unwrap_or_default()
-    );
+    let env_note = env
+        .as_ref()
+        .map(|env| format!(" for environment {env}"))
+        .unwrap_or_default();
+    if args.save {
+        let path = save(&line)?;
+        eprintln!(
+            "wrapped the key with {}{env_note}, and wrote the line into {}: commit it; \
+             #[secret] embeds it, and a deployment that sets no key variable unwraps it",
+            args.with,
+            path.display()
+        );
+    } else {
+        eprintln!(
+            "wrapped the key with {}{env_note}; put the line in SEALANT_KEY or its file, \
+             or wrap with --save to embed it through Sealant.toml",
+            args.with
+        );
+    }
     Ok(())
+}
+
+/// Writes `line` into its kid's entry in Sealant.toml, replacing a
+/// `wrapped` value there; returns the file's path.
+pub(crate) fn save(line: &str) -> Result<std::path::PathBuf, CliError> {
+    let kid = sealant_format::WrappedKey::parse(line)
+        .map_err(|e| {
+            CliError::new(
+                format!("the wrapped line is malformed: {e}"),
+                "report a bug",
+            )
+        })?
+        .kid();
+    let loaded = policy::load()?;
+    let (_, key) = loaded.policy.key(kid).ok_or_else(|| {
+        CliError::new(
+            format!("{} lists no key {kid}", loaded.path.display()),
+            "add the key first (`cargo sealant keygen --env ENV`), or leave --save out",
+        )
+    })?;
+    let mut updated = loaded.text.clone();
+    let quoted = format!("\"{line}\"");
+    match &key.wrapped {
+        Some((_, span)) => updated.replace_range(span.clone(), &quoted),
+        None => {
+            // After the status line of the entry.
+            let end = updated[key.status_span.end..]
+                .find('\n')
+                .map_or(updated.len(), |at| key.status_span.end + at);
+            updated.insert_str(end, &format!("\nwrapped = {quoted}"));
+        }
+    }
+    policy::rewrite(&loaded.path, Some(&loaded.text), &updated)?;
+    Ok(loaded.path.clone())
 }
 
 /// The environment a v2 private key is bound to: `--env`, or the one

@@ -482,7 +482,10 @@ fn a_token_file_or_a_service_account_login_unwraps() {
         ),
     ];
     for (login, expected) in cases {
-        let mut env = vec![("SEALANT_KEY", line.as_str()), ("BAO_ADDR", bao.addr.as_str())];
+        let mut env = vec![
+            ("SEALANT_KEY", line.as_str()),
+            ("BAO_ADDR", bao.addr.as_str()),
+        ];
         env.extend_from_slice(login);
         let checked = with_aws(dir.path(), &["unwrap", "--check"], b"", &env);
         let stdout = text(&checked.stdout);
@@ -491,8 +494,18 @@ fn a_token_file_or_a_service_account_login_unwraps() {
             "{login:?}: {stdout}{}",
             text(&checked.stderr)
         );
-        let opened = with_aws(dir.path(), &["reveal", "API_TOKEN", "src", "--force"], b"", &env);
-        assert_eq!(text(&opened.stdout), "tok_live_123", "{}", text(&opened.stderr));
+        let opened = with_aws(
+            dir.path(),
+            &["reveal", "API_TOKEN", "src", "--force"],
+            b"",
+            &env,
+        );
+        assert_eq!(
+            text(&opened.stdout),
+            "tok_live_123",
+            "{}",
+            text(&opened.stderr)
+        );
     }
     // A role the token is not bound to: refused by the server, and said so.
     let refused = with_aws(
@@ -510,7 +523,10 @@ fn a_token_file_or_a_service_account_login_unwraps() {
     assert_eq!(refused.status.code(), Some(1));
     let stderr = text(&refused.stderr);
     let jwt = std::fs::read_to_string(&bao.sa_token_file).unwrap();
-    assert!(stderr.contains("HTTP 400") && !stderr.contains(jwt.trim()), "{stderr}");
+    assert!(
+        stderr.contains("HTTP 400") && !stderr.contains(jwt.trim()),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -800,6 +816,195 @@ fn every_aws_credential_source_unwraps_and_check_names_it() {
     assert!(
         stderr.contains("no AWS credentials")
             && stderr.contains("AWS_EC2_METADATA_DISABLED is set"),
+        "{stderr}"
+    );
+}
+
+/// Forwards loopback connections to `target` and counts the KMS requests
+/// (`x-amz-target` headers) that pass, before forwarding them: so once
+/// the client has exited, every request it made is counted.
+fn counting_proxy(target: &str) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read as _, Write as _};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let target = target.trim_start_matches("http://").to_owned();
+    let counted = Arc::clone(&count);
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let mut server = std::net::TcpStream::connect(&target).unwrap();
+            let (mut client_back, mut server_back) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut server_back, &mut client_back);
+                let _ = client_back.shutdown(std::net::Shutdown::Write);
+            });
+            let counted = Arc::clone(&counted);
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 64 * 1024];
+                loop {
+                    let read = match client.read(&mut buffer) {
+                        Ok(0) | Err(_) => break,
+                        Ok(read) => read,
+                    };
+                    let chunk = String::from_utf8_lossy(&buffer[..read]).to_ascii_lowercase();
+                    counted.fetch_add(chunk.matches("x-amz-target:").count(), Ordering::SeqCst);
+                    if server.write_all(&buffer[..read]).is_err() {
+                        break;
+                    }
+                }
+                let _ = server.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (addr, count)
+}
+
+#[test]
+fn a_service_whose_wrapped_key_is_in_sealant_toml_starts_with_only_its_identity() {
+    let Some(aws) = aws() else { return };
+    let (dir, key) = service();
+    // Wrap and save into Sealant.toml, as a developer who may only encrypt.
+    let saved = with_aws(
+        dir.path(),
+        &[
+            "wrap",
+            "--with",
+            &format!("aws-kms:{}", aws.key_arn),
+            "--save",
+        ],
+        &std::fs::read(&key).unwrap(),
+        &[
+            ("AWS_ACCESS_KEY_ID", &aws.developer.0),
+            ("AWS_SECRET_ACCESS_KEY", &aws.developer.1),
+            ("AWS_ENDPOINT_URL", &aws.endpoint),
+        ],
+    );
+    assert!(saved.status.success(), "{}", text(&saved.stderr));
+    let line = text(&saved.stdout).trim().to_owned();
+    let policy = std::fs::read_to_string(dir.path().join("Sealant.toml")).unwrap();
+    assert!(
+        policy.contains(&format!("wrapped = \"{line}\"")),
+        "{policy}"
+    );
+    // Wrapping again replaces the line rather than adding a second.
+    let again = with_aws(
+        dir.path(),
+        &[
+            "wrap",
+            "--with",
+            &format!("aws-kms:{}", aws.key_arn),
+            "--save",
+        ],
+        &std::fs::read(&key).unwrap(),
+        &[
+            ("AWS_ACCESS_KEY_ID", &aws.developer.0),
+            ("AWS_SECRET_ACCESS_KEY", &aws.developer.1),
+            ("AWS_ENDPOINT_URL", &aws.endpoint),
+        ],
+    );
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let policy = std::fs::read_to_string(dir.path().join("Sealant.toml")).unwrap();
+    assert_eq!(policy.matches("wrapped = ").count(), 1, "{policy}");
+    sealant_policy::Policy::parse(&policy).unwrap();
+
+    // The service: its own crate, built against this workspace's sealant,
+    // which unseals inside a tokio runtime.
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let workspace = workspace.canonicalize().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [dependencies]\nsealant = {{ path = {:?}, features = [\"v2\", \"aws-kms\"] }}\n\
+             tokio = {{ version = \"1\", default-features = false, features = [\"rt\"] }}\n\n\
+             [workspace]\n",
+            workspace.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::copy(workspace.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "mod secrets;\n\
+         use sealant::ExposeSecret as _;\n\
+         fn main() {\n\
+             // Inside an async runtime, as many services start: the\n\
+             // unwrap is a blocking call that starts no runtime of its own.\n\
+             let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();\n\
+             match runtime.block_on(async { sealant::unseal_all() }) {\n\
+                 Ok(report) => {\n\
+                     eprintln!(\"{report}\");\n\
+                     print!(\"{}\", secrets::API_TOKEN.unseal().unwrap().expose_secret());\n\
+                 }\n\
+                 Err(error) => {\n\
+                     eprintln!(\"{error}\");\n\
+                     std::process::exit(1);\n\
+                 }\n\
+             }\n\
+         }\n",
+    )
+    .unwrap();
+    let target = workspace.join("target/key-services/consumer");
+    let built = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--offline", "--quiet"])
+        .current_dir(dir.path())
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", text(&built.stderr));
+    let binary = target.join("debug/svc");
+    let bytes = std::fs::read(&binary).unwrap();
+    let hex = key_hex(&key);
+    assert!(!bytes.windows(hex.len()).any(|w| w == hex.as_bytes()));
+    assert!(!bytes.windows(12).any(|w| w == b"tok_live_123"));
+
+    // Only its identity and the endpoint; KMS once, for the one key.
+    let (proxy, requests) = counting_proxy(&aws.endpoint);
+    let run = |env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(&binary);
+        command.env_clear();
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+    let started = run(&[
+        ("AWS_ACCESS_KEY_ID", &aws.service.0),
+        ("AWS_SECRET_ACCESS_KEY", &aws.service.1),
+        ("AWS_ENDPOINT_URL_KMS", &proxy),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]);
+    assert_eq!(
+        text(&started.stdout),
+        "tok_live_123",
+        "{}",
+        text(&started.stderr)
+    );
+    assert!(
+        text(&started.stderr).contains("unsealed 1 secret"),
+        "{}",
+        text(&started.stderr)
+    );
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Without an identity it stops, saying why, and shows no secret.
+    let refused = run(&[
+        ("AWS_ENDPOINT_URL_KMS", &aws.endpoint),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("the wrapped keys of environment production that Sealant.toml embedded")
+            || stderr.contains("no AWS credentials"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(&hex) && !stderr.contains("tok_live_123"),
         "{stderr}"
     );
 }

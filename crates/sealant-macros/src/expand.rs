@@ -60,9 +60,24 @@ fn expand(mut item: SecretItem, checked: &Checked) -> TokenStream {
     let track = checked.policy_file.as_deref().map(|path| {
         quote! { const _: &[u8] = ::core::include_bytes!(#path); }
     });
+    // The wrapped keys go into their own link section, once per crate.
+    let wrapped = checked.wrapped.iter().map(|line| {
+        let bytes = format!("{line}\n").into_bytes();
+        let len = bytes.len();
+        let bytes = Literal::byte_string(&bytes);
+        quote! {
+            const _: () = {
+                ::sealant::__private::SEALANT_WRAPPED! {
+                    #![linkme_macro = ::sealant::__private::SEALANT_WRAPPED]
+                    static WRAPPED: [u8; #len] = *#bytes;
+                }
+            };
+        }
+    });
     // Verbatim: the tokens are printed as they are, not parsed again.
     *item.expr_mut() = syn::Expr::Verbatim(quote! {{
         #track
+        #(#wrapped)*
         ::sealant::__private::SEALANT_RECORDS! {
             #![linkme_macro = ::sealant::__private::SEALANT_RECORDS]
             static RECORD: [u8; #len] = *#bytes;

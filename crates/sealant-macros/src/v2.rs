@@ -164,12 +164,24 @@ pub(crate) fn check(
             too_large(whole)
         }
     })?;
-    let policy_file = crate::policy::first_use()
+    let first = crate::policy::first_use();
+    let policy_file = first
         .then(|| loaded.path.to_str().map(str::to_owned))
         .flatten();
+    let wrapped = if first {
+        policy
+            .environments()
+            .flat_map(|(_, env)| env.keys())
+            .filter(|key| key.status != sealant_policy::Status::Revoked)
+            .filter_map(|key| key.wrapped.as_ref().map(|(line, _)| line.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Checked {
         record,
         policy_file,
+        wrapped,
     })
 }
 

@@ -83,6 +83,7 @@ pub(crate) fn check(args: &Args, item: &mut SecretItem) -> syn::Result<Checked> 
     Ok(Checked {
         record,
         policy_file: None,
+        wrapped: Vec::new(),
     })
 }
 
@@ -94,6 +95,9 @@ pub(crate) struct Checked {
     /// first item of the build to use it: the expansion includes it so that
     /// cargo rebuilds the crate when it changes.
     pub(crate) policy_file: Option<String>,
+    /// The wrapped private keys that Sealant.toml holds for keys that are
+    /// not revoked, also only in the first item's expansion.
+    pub(crate) wrapped: Vec<String>,
 }
 
 /// The start of every v2 blob.

@@ -92,6 +92,11 @@ pub struct PublicKey {
     /// Byte range of the status's string (quotes included) in the file,
     /// so that a tool can change it and nothing else.
     pub status_span: Range<usize>,
+    /// The private key, wrapped by a key service (`sealant-wrapped-v1:`),
+    /// which `#[secret]` embeds in the binary so that a deployment needs
+    /// only an identity the service trusts; and the byte range of its
+    /// string (quotes included) in the file.
+    pub wrapped: Option<(String, Range<usize>)>,
 }
 
 /// What may be done with a key.
@@ -234,6 +239,25 @@ impl Policy {
                             at(name.span(), format!("environment `{name_text}`: {e}"))
                         })?;
                         let parsed = Environment::parse(text, env)?;
+                        for key in &parsed.keys {
+                            let Some((line, span)) = &key.wrapped else {
+                                continue;
+                            };
+                            let wrapped_env = sealant_format::WrappedKey::parse(line)
+                                .ok()
+                                .and_then(|line| line.env());
+                            if wrapped_env != Some(name_text) {
+                                return Err(at(
+                                    span.clone(),
+                                    format!(
+                                        "`wrapped` is bound to environment `{}`, and this is \
+                                         `{name_text}`; wrap the key again with `cargo sealant \
+                                         wrap --save`",
+                                        wrapped_env.unwrap_or("-")
+                                    ),
+                                ));
+                            }
+                        }
                         policy.environments.insert(name_text.to_owned(), parsed);
                     }
                 }
@@ -407,11 +431,15 @@ impl PublicKey {
             Ok::<_, PolicyError>((string, value.span()))
         };
         for (key, _) in table {
-            if !matches!(key.get_ref().as_ref(), "kid" | "public" | "status") {
+            if !matches!(
+                key.get_ref().as_ref(),
+                "kid" | "public" | "status" | "wrapped"
+            ) {
                 return Err(at(
                     key.span(),
                     format!(
-                        "unknown key `{}`; a key holds `kid`, `public` and `status`",
+                        "unknown key `{}`; a key holds `kid`, `public`, `status` and \
+                         perhaps `wrapped`",
                         key.get_ref()
                     ),
                 ));
@@ -436,11 +464,31 @@ impl PublicKey {
                 ));
             }
         };
+        let wrapped = match table.get("wrapped") {
+            None => None,
+            Some(_) => {
+                let (line, span) = field("wrapped")?;
+                let parsed = sealant_format::WrappedKey::parse(line)
+                    .map_err(|e| at(span.clone(), format!("`wrapped`: {e}")))?;
+                if parsed.kid() != kid {
+                    return Err(at(
+                        span,
+                        format!(
+                            "`wrapped` holds a wrapped key of kid {}, not this entry's {kid}; \
+                             wrap this entry's private key with `cargo sealant wrap --save`",
+                            parsed.kid()
+                        ),
+                    ));
+                }
+                Some((line.to_owned(), span))
+            }
+        };
         Ok(Self {
             kid,
             public,
             status,
             status_span,
+            wrapped,
         })
     }
 }

@@ -188,3 +188,54 @@ fn find_looks_upward() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_key_may_hold_its_wrapped_private_key_for_its_own_kid_and_environment() {
+    let line = "sealant-wrapped-v1:22222222:production:aws-kms:AQID:arn:aws:kms:eu-west-1:111122223333:key/1";
+    let with = |line: &str| {
+        format!(
+            "{}wrapped = \"{line}\"\n",
+            key("production", "22222222", 2, "active")
+        )
+    };
+    let text = with(line);
+    let policy = Policy::parse(&text).unwrap();
+    let entry = &policy.environment("production").unwrap().keys()[0];
+    let (wrapped, span) = entry.wrapped.clone().unwrap();
+    assert_eq!(wrapped, line);
+    assert_eq!(&text[span], format!("\"{line}\""));
+    assert!(
+        Policy::parse(&key("production", "22222222", 2, "active"))
+            .unwrap()
+            .environment("production")
+            .unwrap()
+            .keys()[0]
+            .wrapped
+            .is_none()
+    );
+
+    let cases = [
+        (
+            line.replace("22222222", "33333333"),
+            "kid 33333333, not this entry's 22222222",
+        ),
+        (
+            line.replace(":production:", ":staging:"),
+            "bound to environment `staging`, and this is `production`",
+        ),
+        (
+            line.replace(":production:", ":-:"),
+            "bound to environment `-`",
+        ),
+        (
+            "sealant-key-v1:00".to_owned(),
+            "`wrapped`: it does not start with",
+        ),
+    ];
+    for (bad, expected) in cases {
+        let error = Policy::parse(&with(&bad)).unwrap_err();
+        assert_eq!(error.line, 6, "{bad}");
+        assert!(error.message.contains(expected), "{bad}: {}", error.message);
+        assert!(!error.message.contains("AQID"), "{}", error.message);
+    }
+}
