@@ -49,6 +49,30 @@ pub(super) fn unwrap(line: &WrappedKey<'_>) -> Result<Zeroizing<String>, Error> 
     Kms::from_env("unwrap", line.reference())?.unwrap(line)
 }
 
+/// Re-encrypts `line`'s ciphertext under its key's newest version, with
+/// the same context, inside KMS (`ReEncrypt`); the new ciphertext blob.
+pub(super) fn rewrap(line: &WrappedKey<'_>) -> Result<Vec<u8>, Error> {
+    let kms = Kms::from_env("rewrap", line.reference())?;
+    let context = context_json(line.kid(), line.env());
+    let key = serde_json::Value::from(line.reference());
+    let body = format!(
+        "{{\"CiphertextBlob\":\"{}\",\"SourceKeyId\":{key},\"SourceEncryptionContext\":{context},\
+         \"DestinationKeyId\":{key},\"DestinationEncryptionContext\":{context}}}",
+        Base64::encode_string(line.ciphertext()),
+    );
+    let answer = kms.call("ReEncrypt", &body)?;
+    answer
+        .get("CiphertextBlob")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|blob| Base64::decode_vec(blob).ok())
+        .ok_or_else(|| {
+            kms.error(
+                "the answer holds no ciphertext",
+                "check AWS_ENDPOINT_URL_KMS",
+            )
+        })
+}
+
 /// Unwraps `line` and asks STS who the caller is: the key text, the
 /// endpoint and the caller.
 pub(super) fn check(line: &WrappedKey<'_>) -> Result<(Zeroizing<String>, String, String), Error> {

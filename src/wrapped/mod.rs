@@ -85,6 +85,45 @@ pub fn wrap(with: &str, key_text: &str, env: Option<&str>) -> Result<String, Err
     Ok(line.to_string())
 }
 
+/// Wraps the key of `line` again: with `with`, under that service's key
+/// (unwrapped, then wrapped, in this process); without, under the same
+/// key's newest version, which for AWS KMS is one `ReEncrypt` that never
+/// lets the key out of KMS, and for Transit an unwrap and a wrap (Transit's
+/// own rewrap cannot carry the associated data). Returns the new line, for
+/// the same kid and environment.
+pub fn rewrap(text: &str, with: Option<&str>) -> Result<String, Error> {
+    let line = parse_line(text)?;
+    let same = format!("{}:{}", line.provider().as_str(), line.reference());
+    let with = with.unwrap_or(&same);
+    #[cfg(feature = "aws-kms")]
+    if with == same && line.provider() == Provider::AwsKms {
+        let ciphertext = kms::rewrap(&line)?;
+        let new = WrappedKey::new(
+            line.kid(),
+            line.env(),
+            Provider::AwsKms,
+            ciphertext,
+            line.reference(),
+        )
+        .map_err(|error| {
+            service_error(
+                Provider::AwsKms,
+                "-",
+                "rewrap",
+                line.reference(),
+                &error.to_string(),
+                "report a bug",
+            )
+        })?;
+        return Ok(new.to_string());
+    }
+    let (kid, key) = unwrap_line(text)?;
+    let new = wrap(with, &key, line.env())?;
+    drop(key);
+    debug_assert_eq!(WrappedKey::parse(&new).map(|l| l.kid()).ok(), Some(kid));
+    Ok(new)
+}
+
 /// `--with`'s provider and key reference.
 fn parse_with(with: &str) -> Result<(Provider, &str), Error> {
     let unknown = || {

@@ -147,6 +147,16 @@ pub(crate) enum Command {
     /// Example: cargo sealant unwrap --check
     Unwrap(UnwrapArgs),
 
+    /// Wrap Sealant.toml's wrapped keys again, under their key service's
+    /// newest key version, or with --with under another service's key;
+    /// the private keys themselves do not change. AWS KMS re-encrypts
+    /// inside KMS; Transit, and a move to another service, unwrap and
+    /// wrap in this process. Every line is done before Sealant.toml is
+    /// written, so a failure changes nothing.
+    ///
+    /// Example: cargo sealant rewrap --env production
+    Rewrap(RewrapArgs),
+
     /// Print a shell completion script.
     ///
     /// Example: cargo sealant completions bash > ~/.local/share/bash-completion/completions/cargo-sealant
@@ -302,6 +312,18 @@ pub(crate) struct WrapArgs {
     /// that sets no key variable then unwraps it with its own identity.
     #[arg(long)]
     pub(crate) save: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RewrapArgs {
+    /// Wrap under this key service and key instead:
+    /// `transit:<mount>/<key>` or `aws-kms:<key ARN>`.
+    #[arg(long, value_name = "SERVICE")]
+    pub(crate) with: Option<String>,
+
+    /// Only this environment's wrapped keys.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -53,6 +53,7 @@ fn main() -> ExitCode {
         Command::Reseal(args) => rotate::run_reseal(&args),
         Command::Wrap(args) => wrap::run(&args),
         Command::Unwrap(args) => wrap::check(&args),
+        Command::Rewrap(args) => wrap::rewrap(&args),
         Command::Revoke { kid } => revoke::run(&kid),
         Command::Completions { shell } => completions(shell),
     };

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use sealant_format::Kid;
 
-use crate::cli::{UnwrapArgs, WrapArgs};
+use crate::cli::{RewrapArgs, UnwrapArgs, WrapArgs};
 use crate::error::CliError;
 use crate::{policy, seal};
 
@@ -171,5 +171,61 @@ pub(crate) fn check(args: &UnwrapArgs) -> Result<(), CliError> {
             checked.caller
         );
     }
+    Ok(())
+}
+
+/// `rewrap`: every wrapped key of Sealant.toml (of `--env`) wrapped
+/// again, then the file written once.
+pub(crate) fn rewrap(args: &RewrapArgs) -> Result<(), CliError> {
+    let loaded = policy::load()?;
+    let mut entries: Vec<(String, &str, std::ops::Range<usize>)> = Vec::new();
+    for (env, environment) in loaded.policy.environments() {
+        if args.env.as_deref().is_some_and(|only| only != env) {
+            continue;
+        }
+        for key in environment.keys() {
+            if let Some((line, span)) = &key.wrapped {
+                entries.push((env.to_owned(), line.as_str(), span.clone()));
+            }
+        }
+    }
+    if entries.is_empty() {
+        return Err(CliError::usage(
+            format!(
+                "{} holds no wrapped key{}",
+                loaded.path.display(),
+                args.env
+                    .as_deref()
+                    .map(|env| format!(" for environment {env}"))
+                    .unwrap_or_default()
+            ),
+            "wrap one with `cargo sealant wrap --with SERVICE --save`",
+        ));
+    }
+    // Every line first: one that fails leaves the file as it was.
+    let mut rewrapped = Vec::with_capacity(entries.len());
+    for (env, line, span) in &entries {
+        let new = sealant::wrapped::rewrap(line, args.with.as_deref())?;
+        let kid = sealant_format::WrappedKey::parse(&new)
+            .map(|parsed| parsed.kid())
+            .map_err(|e| {
+                CliError::new(format!("the new line is malformed: {e}"), "report a bug")
+            })?;
+        rewrapped.push((span.clone(), new, env, kid));
+    }
+    // From the end, so that earlier spans stay right.
+    rewrapped.sort_by_key(|(span, ..)| std::cmp::Reverse(span.start));
+    let mut updated = loaded.text.clone();
+    for (span, new, ..) in &rewrapped {
+        updated.replace_range(span.clone(), &format!("\"{new}\""));
+    }
+    policy::rewrite(&loaded.path, Some(&loaded.text), &updated)?;
+    for (_, new, env, kid) in rewrapped.iter().rev() {
+        let service = sealant_format::WrappedKey::parse(new)
+            .map(|parsed| format!("{}:{}", parsed.provider().as_str(), parsed.reference()))
+            .unwrap_or_default();
+        eprintln!("rewrapped key {kid} of {env} with {service}");
+    }
+    eprintln!("wrote {}: commit it", loaded.path.display());
     Ok(())
 }

@@ -1008,3 +1008,93 @@ fn a_service_whose_wrapped_key_is_in_sealant_toml_starts_with_only_its_identity(
         "{stderr}"
     );
 }
+
+#[test]
+fn rewrap_wraps_in_place_or_moves_service_and_a_failure_changes_nothing() {
+    let (Some(bao), Some(aws)) = (bao(), aws()) else {
+        return;
+    };
+    let (dir, key) = service();
+    let policy = || std::fs::read_to_string(dir.path().join("Sealant.toml")).unwrap();
+    let saved_line = |toml: &str| {
+        let start = toml.find("wrapped = \"").unwrap() + "wrapped = \"".len();
+        toml[start..start + toml[start..].find('"').unwrap()].to_owned()
+    };
+    let env = [
+        ("BAO_ADDR", bao.addr.as_str()),
+        ("BAO_TOKEN", bao.root.as_str()),
+        ("AWS_ACCESS_KEY_ID", "AKIAANY"),
+        ("AWS_SECRET_ACCESS_KEY", "any"),
+        ("AWS_ENDPOINT_URL", aws.open_endpoint.as_str()),
+    ];
+    let run = |args: &[&str], stdin: &[u8], env: &[(&str, &str)]| {
+        let output = with_aws(dir.path(), args, stdin, env);
+        (output.status.success(), text(&output.stderr))
+    };
+    let opens = |line: &str| {
+        let mut with_key = env.to_vec();
+        with_key.push(("SEALANT_KEY", line));
+        let output = with_aws(
+            dir.path(),
+            &["reveal", "API_TOKEN", "src", "--force"],
+            b"",
+            &with_key,
+        );
+        text(&output.stdout) == "tok_live_123"
+    };
+    let (ok, stderr) = run(
+        &["wrap", "--with", "transit:transit/sealant-test", "--save"],
+        &std::fs::read(&key).unwrap(),
+        &env,
+    );
+    assert!(ok, "{stderr}");
+    let first = saved_line(&policy());
+
+    // Transit, same key: a new ciphertext for the same kid and environment.
+    let (ok, stderr) = run(&["rewrap"], b"", &env);
+    assert!(ok, "{stderr}");
+    let second = saved_line(&policy());
+    assert_ne!(second, first);
+    let (a, b) = (
+        WrappedKey::parse(&first).unwrap(),
+        WrappedKey::parse(&second).unwrap(),
+    );
+    assert_eq!((a.kid(), a.env()), (b.kid(), b.env()));
+    assert!(opens(&second));
+
+    // The service is down: the file stays as it was.
+    let before = policy();
+    let mut down = env.to_vec();
+    down[0] = ("BAO_ADDR", "http://127.0.0.1:1");
+    let (ok, stderr) = run(&["rewrap"], b"", &down);
+    assert!(!ok && stderr.contains("after 3 attempts"), "{stderr}");
+    assert_eq!(policy(), before);
+
+    // To AWS KMS, then again inside KMS (ReEncrypt).
+    let with = format!("aws-kms:{}", aws.open_key_arn);
+    let (ok, stderr) = run(
+        &["rewrap", "--with", &with, "--env", "production"],
+        b"",
+        &env,
+    );
+    assert!(ok, "{stderr}");
+    let third = saved_line(&policy());
+    assert_eq!(
+        WrappedKey::parse(&third).unwrap().reference(),
+        aws.open_key_arn
+    );
+    assert!(opens(&third));
+    let (ok, stderr) = run(&["rewrap"], b"", &env);
+    assert!(ok, "{stderr}");
+    let fourth = saved_line(&policy());
+    assert_ne!(fourth, third);
+    assert!(opens(&fourth));
+    assert!(!policy().contains(&key_hex(&key)));
+
+    // Nothing to rewrap in an environment without wrapped keys.
+    let (ok, stderr) = run(&["rewrap", "--env", "staging"], b"", &env);
+    assert!(
+        !ok && stderr.contains("holds no wrapped key for environment staging"),
+        "{stderr}"
+    );
+}
