@@ -365,6 +365,12 @@ pub(crate) struct KeygenArgs {
     /// never written unwrapped.
     #[arg(long, value_name = "SERVICE", requires = "env")]
     pub(crate) wrap_with: Option<String>,
+
+    /// With --wrap-with: write the wrapped private key into its entry in
+    /// Sealant.toml (`wrapped = "..."`), from where `#[secret]` embeds it,
+    /// rather than to stdout.
+    #[arg(long, requires = "wrap_with")]
+    pub(crate) save: bool,
 }
 
 #[derive(Debug, Args)]

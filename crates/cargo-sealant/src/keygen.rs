@@ -13,7 +13,12 @@ use crate::policy;
 
 pub(crate) fn run(args: &KeygenArgs) -> Result<(), CliError> {
     if let Some(env) = &args.env {
-        return keygen_env(env, args.out.as_deref(), args.wrap_with.as_deref());
+        return keygen_env(
+            env,
+            args.out.as_deref(),
+            args.wrap_with.as_deref(),
+            args.save,
+        );
     }
     let key = Key::generate()?;
     let mut line = key.expose_text();
@@ -43,7 +48,12 @@ pub(crate) fn run(args: &KeygenArgs) -> Result<(), CliError> {
 /// A v2 key pair for `env`: the private key first (so that a public key in
 /// Sealant.toml always has its private key somewhere), then the public
 /// key into Sealant.toml as the environment's active key.
-fn keygen_env(env: &str, out: Option<&Path>, wrap_with: Option<&str>) -> Result<(), CliError> {
+fn keygen_env(
+    env: &str,
+    out: Option<&Path>,
+    wrap_with: Option<&str>,
+    save: bool,
+) -> Result<(), CliError> {
     sealant_format::validate_env(env).map_err(sealant::Error::from)?;
     let loaded = policy::load()?;
     let identity = Identity::generate()?;
@@ -57,9 +67,11 @@ fn keygen_env(env: &str, out: Option<&Path>, wrap_with: Option<&str>) -> Result<
         )?),
         None => identity.expose_text(),
     };
+    let saved = save.then(|| format!("wrapped = \"{}\"\n", line.as_str()));
     line.push('\n');
     match out {
         Some(path) => write_new_file(path, line.as_bytes())?,
+        None if save => {}
         None => print_key(&line)?,
     }
     let kid = identity.kid();
@@ -81,15 +93,27 @@ fn keygen_env(env: &str, out: Option<&Path>, wrap_with: Option<&str>) -> Result<
         updated.push('\n');
     }
     updated.push_str(&sealant_policy::key_entry(env, kid, &public));
+    if let Some(saved) = &saved {
+        updated.push_str(saved);
+    }
     sealant_policy::Policy::parse(&updated).expect("an added key keeps the file valid");
     policy::rewrite(&current.path, Some(&current.text), &updated).map_err(|error| {
+        if save && out.is_none() {
+            // The wrapped key was to go only into the file: nothing is
+            // left anywhere.
+            return CliError::new(format!("{error}"), "run keygen again");
+        }
         let place = out.map_or("stdout".to_owned(), |p| p.display().to_string());
         CliError::new(
             format!("{error}\n  (the private key of {kid} was written to {place}, but its public key is not in Sealant.toml)"),
             "run keygen again, and delete that private key",
         )
     })?;
-    let place = out.map_or("stdout".to_owned(), |p| p.display().to_string());
+    let place = match out {
+        Some(path) => path.display().to_string(),
+        None if save => current.path.display().to_string(),
+        None => "stdout".to_owned(),
+    };
     let what = if wrap_with.is_some() {
         "the wrapped private key"
     } else {

@@ -379,6 +379,30 @@ fn keygen_wrap_with_never_writes_the_private_key_unwrapped() {
         "{}",
         text(&opened.stderr)
     );
+
+    // --save: the wrapped key goes into its entry, and nowhere else.
+    let saved = run(
+        &[
+            "keygen",
+            "--env",
+            "staging",
+            "--wrap-with",
+            "transit:transit/sealant-test",
+            "--save",
+        ],
+        b"",
+        &bao.addr,
+    );
+    assert!(saved.status.success(), "{}", text(&saved.stderr));
+    assert!(saved.stdout.is_empty());
+    let policy = sealant_policy::Policy::parse(
+        &std::fs::read_to_string(dir.path().join("Sealant.toml")).unwrap(),
+    )
+    .unwrap();
+    let staging = policy.environment("staging").unwrap().active().unwrap();
+    let (line, _) = staging.wrapped.as_ref().unwrap();
+    let line = WrappedKey::parse(line).unwrap();
+    assert_eq!((line.kid(), line.env()), (staging.kid, Some("staging")));
 }
 
 #[test]
