@@ -138,12 +138,19 @@ pub(crate) fn check(args: &UnwrapArgs) -> Result<(), CliError> {
                     CliError::usage(format!("{path}: {reason}"), "check SEALANT_KEY_FILE")
                 })?
             }
-            _ => {
-                return Err(CliError::usage(
-                    "neither SEALANT_KEY nor SEALANT_KEY_FILE is set, and no --key-file was given",
-                    "point one of them at the wrapped line",
-                ));
-            }
+            // As a deployment that sets no key variable: the lines that
+            // Sealant.toml holds, which `#[secret]` embeds.
+            _ => match policy::load() {
+                Ok(loaded) => loaded
+                    .policy
+                    .environments()
+                    .flat_map(|(_, env)| env.keys())
+                    .filter(|key| key.status != sealant_policy::Status::Revoked)
+                    .filter_map(|key| key.wrapped.as_ref().map(|(line, _)| line.clone()))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                Err(_) => String::new(),
+            },
         },
     };
     let text = zeroize::Zeroizing::new(text);
@@ -152,8 +159,9 @@ pub(crate) fn check(args: &UnwrapArgs) -> Result<(), CliError> {
         .collect();
     if lines.is_empty() {
         return Err(CliError::usage(
-            "the key source holds no wrapped key (`sealant-wrapped-v1:`)",
-            "wrap a key with `cargo sealant wrap --with SERVICE`",
+            "no wrapped key (`sealant-wrapped-v1:`) in SEALANT_KEY, SEALANT_KEY_FILE, \
+             --key-file or Sealant.toml",
+            "wrap a key with `cargo sealant wrap --with SERVICE [--save]`",
         ));
     }
     for line in lines {

@@ -934,6 +934,25 @@ fn a_service_whose_wrapped_key_is_in_sealant_toml_starts_with_only_its_identity(
     let policy = std::fs::read_to_string(dir.path().join("Sealant.toml")).unwrap();
     assert_eq!(policy.matches("wrapped = ").count(), 1, "{policy}");
     sealant_policy::Policy::parse(&policy).unwrap();
+    // `unwrap --check` without a key variable checks Sealant.toml's lines,
+    // as the deployment will unwrap them.
+    let checked = with_aws(
+        dir.path(),
+        &["unwrap", "--check"],
+        b"",
+        &[
+            ("AWS_ACCESS_KEY_ID", &aws.service.0),
+            ("AWS_SECRET_ACCESS_KEY", &aws.service.1),
+            ("AWS_ENDPOINT_URL", &aws.endpoint),
+        ],
+    );
+    let stdout = text(&checked.stdout);
+    assert!(
+        stdout.contains("(production): unwrapped by AWS KMS")
+            && stdout.contains("as arn:aws:iam::123456789012:user/sealant-service"),
+        "{stdout}{}",
+        text(&checked.stderr)
+    );
 
     // The service: its own crate, built against this workspace's sealant,
     // which unseals inside a tokio runtime.
