@@ -377,6 +377,39 @@ impl fmt::Display for NoBlob<'_> {
 }
 
 impl Error {
+    /// A short, stable code for the kind of error (`key_missing`,
+    /// `authentication_failed`, ...), for logs, metrics and audit events:
+    /// it never holds a value, a key or a path.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::KeyMissing { .. } => "key_missing",
+            Self::KeySourceConflict { .. } => "key_source_conflict",
+            Self::KeyCommand { .. } => "key_command_failed",
+            Self::KeyNotUnicode { .. } => "key_not_unicode",
+            Self::KeyFile { .. } => "key_file_unreadable",
+            Self::KeyEmpty { .. } => "key_empty",
+            Self::KeyMalformed { .. } => "key_malformed",
+            Self::KidCollision { .. } => "kid_collision",
+            Self::KeyNotFound { .. } => "key_not_found",
+            Self::Authentication { .. } => "authentication_failed",
+            Self::NotUtf8 { .. } => "not_utf8",
+            Self::Blob(_) => "blob_malformed",
+            Self::Name(_) => "name_invalid",
+            Self::Env(_) => "environment_invalid",
+            Self::RecipientRejected { .. } => "recipient_rejected",
+            Self::Rng => "rng_failed",
+            Self::NeedsV2 { .. } => "needs_v2",
+            Self::NoBlob { .. } => "no_blob",
+            Self::AmbiguousEnvironment { .. } => "ambiguous_environment",
+            Self::EmbeddedEnvironment { .. } => "embedded_environment",
+            Self::KeyService(_) => "key_service",
+            Self::WrappedKidMismatch { .. } => "wrapped_kid_mismatch",
+            Self::TestKeys { .. } => "test_keys",
+            Self::EnvVar { .. } => "environment_variable_invalid",
+            Self::Unseal { .. } => "unseal_failed",
+        }
+    }
+
     /// Whether the error is about a key source (missing, unreadable,
     /// malformed), and so the same for every secret that needs it.
     fn is_about_keys(&self) -> bool {

@@ -146,7 +146,7 @@ impl Sealed {
     /// For a secret with one blob per environment, the blob opened is the
     /// one whose key the variable holds; see [`unseal_all`](crate::unseal_all).
     pub fn unseal(&self) -> Result<SecretString, Error> {
-        self.open_here(true).map(|opening| opening.plaintext)
+        self.audited(self.open_here(true))
     }
 
     /// Decrypts the secret with the keys of `keyring`.
@@ -154,8 +154,16 @@ impl Sealed {
     /// A v2 secret's own key is kept in the ring once it opened, so that
     /// its next unseal costs what a v1 secret's does.
     pub fn unseal_with(&self, keyring: &Keyring) -> Result<SecretString, Error> {
-        self.open(keyring, &self.parts(), true)
-            .map(|opening| opening.plaintext)
+        self.audited(self.open(keyring, &self.parts(), true))
+    }
+
+    /// The plaintext of an opening, after its audit event.
+    fn audited(&self, opening: Result<Opening, Error>) -> Result<SecretString, Error> {
+        crate::audit::unsealed(
+            self.name(),
+            opening.as_ref().map(|opening| (opening.env, opening.kid)),
+        );
+        opening.map(|opening| opening.plaintext)
     }
 
     /// [`Sealed::unseal`], saying which blob opened; `keep` as

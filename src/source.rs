@@ -62,8 +62,13 @@ enum Place {
 
 impl KeySource for Env<'_> {
     fn load(&self) -> Result<Keyring, Error> {
+        let loaded = self.load_keys();
+        match &loaded {
+            Ok((keyring, source)) => crate::audit::keys_loaded(self.var, source, keyring),
+            Err(error) => crate::audit::keys_failed(self.var, error),
+        }
         #[allow(unused_mut)]
-        let mut keyring = self.load_keys()?;
+        let (mut keyring, _) = loaded?;
         #[cfg(feature = "v2")]
         if let Some(env) = (self.lookup)(ENV_VAR).filter(|value| !value.is_empty()) {
             let invalid = |reason: String| Error::EnvVar {
@@ -87,7 +92,8 @@ impl KeySource for Env<'_> {
 pub(crate) const ENV_VAR: &str = "SEALANT_ENV";
 
 impl Env<'_> {
-    fn load_keys(&self) -> Result<Keyring, Error> {
+    /// The keys, and the kind of source they came from (for audit events).
+    fn load_keys(&self) -> Result<(Keyring, &'static str), Error> {
         let var = self.var;
         // An empty variable (`SEALANT_KEY_FILE=` in a template whose value
         // was missing) is as good as unset.
@@ -118,7 +124,7 @@ impl Env<'_> {
                 if var == sealant_format::record::DEFAULT_KEY_VAR
                     && let Some(keyring) = self.embedded(&crate::startup::embedded_wrapped())?
                 {
-                    return Ok(keyring);
+                    return Ok((keyring, "embedded_wrapped"));
                 }
                 return Err(Error::KeyMissing {
                     var: var.to_owned(),
@@ -132,7 +138,13 @@ impl Env<'_> {
                 });
             }
         };
-        match place {
+        let source = match place {
+            Place::Value(_) => "variable",
+            Place::File(_) => "file",
+            Place::Credential(_) => "systemd_credential",
+            Place::Command(_) => "command",
+        };
+        let keyring = match place {
             Place::Value(value) => {
                 let text = match value.into_string() {
                     Ok(text) => Zeroizing::new(text),
@@ -154,7 +166,8 @@ impl Env<'_> {
                 read_file(&path, origin)
             }
             Place::Command(command) => run_command(&name, &command, self.command_timeout),
-        }
+        }?;
+        Ok((keyring, source))
     }
 }
 

@@ -207,6 +207,7 @@ fn report(
         report.warnings.extend(warnings(sealed.key_var()));
         match open(&sealed) {
             Ok(opening) => {
+                crate::audit::opened(sealed.name(), opening.env, opening.kid);
                 report.unsealed += 1;
                 *report.kids.entry(opening.kid).or_default() += 1;
                 if let Some(env) = opening.env {
@@ -218,10 +219,13 @@ fn report(
                     kid: opening.kid,
                 });
             }
-            Err(error) => failures.push(Failure {
-                name: sealed.name(),
-                error,
-            }),
+            Err(error) => {
+                crate::audit::refused(sealed.name(), &error);
+                failures.push(Failure {
+                    name: sealed.name(),
+                    error,
+                });
+            }
         }
     }
     failures.sort_by_key(|failure| failure.name);

@@ -21,6 +21,7 @@ pub(crate) fn run(args: &KeygenArgs) -> Result<(), CliError> {
         );
     }
     let key = Key::generate()?;
+    crate::audit::key(None, key.kid());
     let mut line = key.expose_text();
     line.push('\n');
     match &args.out {
@@ -57,6 +58,7 @@ fn keygen_env(
     sealant_format::validate_env(env).map_err(sealant::Error::from)?;
     let loaded = policy::load()?;
     let identity = Identity::generate()?;
+    crate::audit::key(Some(env), identity.kid());
     // Wrapped before anything is written: a key service that refuses
     // leaves no key anywhere.
     let mut line = match wrap_with {

@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod audit;
 mod check;
 mod cli;
 mod error;
@@ -41,7 +42,56 @@ fn main() -> ExitCode {
         Command::List(args) => args.json,
         _ => false,
     };
-    let result = match cli.command {
+    // The commands that read or make a plaintext or a private key.
+    let audited = match &cli.command {
+        Command::Keygen(_) => Some("keygen"),
+        Command::Seal(_) => Some("seal"),
+        Command::Set(_) => Some("set"),
+        Command::Reveal(_) => Some("reveal"),
+        Command::Rotate(_) => Some("rotate"),
+        Command::Reseal(_) => Some("reseal"),
+        Command::Wrap(_) => Some("wrap"),
+        Command::Unwrap(_) => Some("unwrap"),
+        Command::Rewrap(_) => Some("rewrap"),
+        _ => None,
+    };
+    let log = match audited.map(audit::open).transpose() {
+        Ok(log) => log.flatten(),
+        Err(error) => {
+            let _ = writeln!(io::stderr().lock(), "{error}");
+            return ExitCode::from(error.exit_code());
+        }
+    };
+    let result = run(cli.command);
+    let result = match (log, result) {
+        (Some(log), result) => match log.finish(&result) {
+            Ok(()) => result,
+            // A record that cannot be written fails the command; after a
+            // failure of its own, the command's error is the one returned.
+            Err(log_error) if result.is_ok() => Err(log_error),
+            Err(log_error) => {
+                let _ = writeln!(io::stderr().lock(), "{log_error}");
+                result
+            }
+        },
+        (None, result) => result,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(error) => {
+            if let Some(report) = error.json().filter(|_| json) {
+                let _ = writeln!(io::stdout().lock(), "{report:#}");
+            }
+            let _ = writeln!(io::stderr().lock(), "{error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// Runs one command.
+fn run(command: Command) -> Result<(), error::CliError> {
+    match command {
         Command::Init => init::run(),
         Command::Keygen(args) => keygen::run(&args),
         Command::Seal(args) => seal::run(&args),
@@ -56,17 +106,6 @@ fn main() -> ExitCode {
         Command::Rewrap(args) => wrap::rewrap(&args),
         Command::Revoke { kid } => revoke::run(&kid),
         Command::Completions { shell } => completions(shell),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
-        Err(error) => {
-            if let Some(report) = error.json().filter(|_| json) {
-                let _ = writeln!(io::stdout().lock(), "{report:#}");
-            }
-            let _ = writeln!(io::stderr().lock(), "{error}");
-            ExitCode::from(error.exit_code())
-        }
     }
 }
 

@@ -79,6 +79,7 @@ pub(crate) fn run(args: &RevealArgs) -> Result<(), CliError> {
             },
         )
     })?;
+    crate::audit::secret(&args.name, blob.env(), blob.kid());
     eprintln!(
         "warning: printing the plaintext of {} ({}); clear your terminal and scrollback when done",
         args.name,

@@ -218,6 +218,7 @@ impl Goal<'_> {
                 return Ok(Decision::Skip);
             }
         };
+        crate::audit::secret(blob.name(), blob.env(), blob.kid());
         let plaintext = plaintext.expose_secret().as_bytes();
         let sealed = match self {
             Self::Key { key, .. } => key.seal(blob.name(), plaintext)?,
@@ -227,6 +228,9 @@ impl Goal<'_> {
                 sealers[&slot].0.seal(blob.name(), plaintext)?
             }
         };
+        if let Ok(new) = sealant_format::AnyBlob::parse(&sealed) {
+            crate::audit::secret(new.name(), new.env(), new.kid());
+        }
         Ok(Decision::Reseal(sealed))
     }
 

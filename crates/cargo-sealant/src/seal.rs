@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 
 use crate::cli::SealArgs;
 use crate::error::CliError;
-use crate::{keys, policy};
+use crate::{audit, keys, policy};
 
 pub(crate) fn run(args: &SealArgs) -> Result<(), CliError> {
     // Check the name and the key before asking for the secret.
@@ -19,6 +19,7 @@ pub(crate) fn run(args: &SealArgs) -> Result<(), CliError> {
 
     let plaintext = read_plaintext(&args.name, args.keep_newline)?;
     let blob = key.seal(&args.name, plaintext.as_bytes())?;
+    audit::secret(&args.name, None, key.kid());
     let output = if args.rust {
         rust_item(&args.name, &blob, "")
     } else {
@@ -52,6 +53,9 @@ fn seal_to_envs(args: &SealArgs) -> Result<(), CliError> {
         .zip(&recipients)
         .map(|(env, recipient)| recipient.seal(env, &args.name, plaintext.as_bytes()))
         .collect::<Result<Vec<_>, _>>()?;
+    for (env, recipient) in envs.iter().zip(&recipients) {
+        audit::secret(&args.name, Some(env), recipient.kid());
+    }
     let output = if args.rust {
         rust_item_v2(&args.name, &envs, &blobs, "")
     } else {

@@ -96,6 +96,7 @@ pub(crate) fn run(args: &SetArgs) -> Result<(), CliError> {
         ));
     }
     let blob = key.seal(&args.name, plaintext.as_bytes())?;
+    crate::audit::secret(&args.name, None, key.kid());
     let read = plan.read.as_deref().unwrap_or("");
     let updated = match plan.target() {
         Some(found) => {
@@ -241,6 +242,9 @@ fn set_envs(args: &SetArgs, first: &Plan) -> Result<(), CliError> {
         .zip(&recipients)
         .map(|(env, recipient)| recipient.seal(env, &args.name, plaintext.as_bytes()))
         .collect::<Result<Vec<_>, _>>()?;
+    for (env, recipient) in envs.iter().zip(&recipients) {
+        crate::audit::secret(&args.name, Some(env), recipient.kid());
+    }
     let read = plan.read.as_deref().unwrap_or("");
     let updated = match &plan.scan {
         Some(scan) if !plan.targets.is_empty() => {

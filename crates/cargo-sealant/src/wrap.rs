@@ -22,6 +22,9 @@ pub(crate) fn run(args: &WrapArgs) -> Result<(), CliError> {
     }
     let line = sealant::wrapped::wrap(&args.with, &key, env.as_deref())?;
     drop(key);
+    if let Ok(parsed) = sealant_format::WrappedKey::parse(&line) {
+        crate::audit::key(parsed.env(), parsed.kid());
+    }
     io::stdout()
         .lock()
         .write_all(format!("{line}\n").as_bytes())
@@ -166,6 +169,7 @@ pub(crate) fn check(args: &UnwrapArgs) -> Result<(), CliError> {
     }
     for line in lines {
         let checked = sealant::wrapped::check(line)?;
+        crate::audit::key(checked.env.as_deref(), checked.kid);
         println!(
             "kid {}{}: unwrapped by {} at {}, key {}, as {}",
             checked.kid,
@@ -219,6 +223,7 @@ pub(crate) fn rewrap(args: &RewrapArgs) -> Result<(), CliError> {
             .map_err(|e| {
                 CliError::new(format!("the new line is malformed: {e}"), "report a bug")
             })?;
+        crate::audit::key(Some(env), kid);
         rewrapped.push((span.clone(), new, env, kid));
     }
     // From the end, so that earlier spans stay right.
