@@ -106,6 +106,7 @@ start)
     echo "SEALANT_TEST_BAO_ENCRYPT_TOKEN=$encrypt_token"
     echo "SEALANT_TEST_BAO_ROLE_ID=$role_id"
     echo "SEALANT_TEST_BAO_SECRET_ID=$secret_id"
+    echo "SEALANT_TEST_DETECT_SECRETS=$(cd "$venv" && pwd)/bin/detect-secrets"
     echo "SEALANT_TEST_BAO_SA_TOKEN_FILE=$(cd "$dir" && pwd)/sa.token"
     "$venv/bin/python" tests/servers/moto_setup.py \
       "http://127.0.0.1:$aws_port" "http://127.0.0.1:$aws_open_port"

@@ -139,7 +139,12 @@ fn user() -> String {
         .or_else(|_| std::env::var("LOGNAME"))
         .ok()
         .filter(|user| !user.is_empty())
-        .unwrap_or_else(|| format!("uid {}", rustix::process::getuid().as_raw()))
+        .unwrap_or_else(|| {
+            #[cfg(unix)]
+            return format!("uid {}", rustix::process::getuid().as_raw());
+            #[cfg(not(unix))]
+            return std::env::var("USERNAME").unwrap_or_default();
+        })
 }
 
 /// git's `user.email` here, if git is installed and has one.
@@ -156,8 +161,11 @@ fn git_email() -> Option<String> {
 
 /// The machine's host name.
 fn host() -> String {
-    rustix::system::uname()
+    #[cfg(unix)]
+    return rustix::system::uname()
         .nodename()
         .to_string_lossy()
-        .into_owned()
+        .into_owned();
+    #[cfg(not(unix))]
+    return std::env::var("COMPUTERNAME").unwrap_or_default();
 }

@@ -22,6 +22,16 @@ pub(crate) enum Command {
     /// Example: cargo sealant init
     Init,
 
+    /// Print the secret-scanner kits that `init` writes under
+    /// .sealant/scanners/: rules for gitleaks, detect-secrets, trufflehog
+    /// and semgrep that find Sealant keys and skip sealed blobs.
+    ///
+    /// Example: cargo sealant scanners gitleaks.toml > .gitleaks.toml
+    Scanners {
+        /// Print only this kit (e.g. gitleaks.toml), as it is.
+        name: Option<String>,
+    },
+
     /// Make a new key from the OS's secure random number generator.
     ///
     /// Prints the key on stdout and its key id (kid) on stderr, or writes

@@ -28,6 +28,14 @@ pub(crate) fn run() -> Result<(), CliError> {
         "wrote {}; add environments with `cargo sealant keygen --env NAME --out FILE`, then commit it",
         path.display()
     );
+    let kits = crate::scanners::write(&root)?;
+    if !kits.is_empty() {
+        eprintln!(
+            "wrote secret-scanner rules that find Sealant keys and skip sealed blobs \
+             (gitleaks, detect-secrets, trufflehog, semgrep) to {}; each file says how to use it",
+            crate::scanners::DIR
+        );
+    }
     Ok(())
 }
 

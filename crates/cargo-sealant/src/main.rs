@@ -17,6 +17,7 @@ mod reveal;
 mod revoke;
 mod rotate;
 mod scan;
+mod scanners;
 mod seal;
 mod set;
 mod wrap;
@@ -93,6 +94,7 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<(), error::CliError> {
     match command {
         Command::Init => init::run(),
+        Command::Scanners { name } => scanners::print(name.as_deref()),
         Command::Keygen(args) => keygen::run(&args),
         Command::Seal(args) => seal::run(&args),
         Command::Check(args) => check::run(&args),

@@ -57,11 +57,13 @@ use toml::de::{DeTable, DeValue};
 /// The file's name.
 pub const FILE_NAME: &str = "Sealant.toml";
 
-/// What `cargo sealant init` writes.
+/// What `cargo sealant init` writes. Its comments hold no `:` or `=` after
+/// a word like "secret": detect-secrets reads `secret: text` in any line as
+/// a keyword and its value, and would flag the file.
 pub const TEMPLATE: &str = "\
-# Sealant.toml: the environments and public keys of this crate's sealed
-# secrets. Commit it. It holds no secret: each deployment keeps its own
-# private key. `cargo sealant keygen --env NAME` adds a key here.
+# Sealant.toml lists the environments and public keys of this crate's
+# sealed secrets. Commit it. It holds public keys only, and each deployment
+# keeps its own private key. `cargo sealant keygen --env NAME` adds a key.
 
 # Environments every #[secret] must have a blob for, e.g. [\"production\"].
 require = []
