@@ -91,7 +91,7 @@ fn blob_lines() -> Vec<String> {
                 name.replace(['.', '-'], "_")
             ));
             lines.push(format!("    \"{v2}\", // production"));
-            lines.push(format!("{v1}"));
+            lines.push(v1.to_string());
             lines.push(format!(
                 "pub(crate) const {} = \"Sealed = \\\"{v1}\\\"\"",
                 name.replace(['.', '-'], "_")
