@@ -32,6 +32,18 @@ pub(crate) struct Outcome {
 }
 
 pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
+    let denied: Vec<sealant_format::Kid> = args
+        .deny_kid
+        .iter()
+        .map(|kid| {
+            kid.parse().map_err(|e| {
+                CliError::usage(
+                    format!("--deny-kid {kid}: {e}"),
+                    "a kid is 8 lowercase hex digits, as `cargo sealant list` shows it",
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
     let tree = scan::scan_tree(&args.paths)?;
     let mut keys = TreeKeys::new(args.key_file.iter().cloned().collect());
     let mut policies = Policies::default();
@@ -41,6 +53,24 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
         .map(|f| check_one(f, &mut keys, &mut policies, args.require_keys))
         .collect();
     check_items(&found, &mut outcomes, &mut policies);
+    for (f, o) in found.iter().zip(&mut outcomes) {
+        let Some(kid) = o.kid.as_deref().and_then(|kid| kid.parse().ok()) else {
+            continue;
+        };
+        if denied.contains(&kid) {
+            // Before any other problem: this one says the key is not to be
+            // trusted, whatever else is wrong.
+            o.problem = Some((
+                format!("sealed under key {kid}, which --deny-kid refuses"),
+                format!(
+                    "seal it again under a current key (`cargo sealant set {} ... --file {}`, \
+                     or `rotate` / `reseal` for a whole tree), and rotate the secret itself if the key leaked",
+                    display_name(f),
+                    f.file.display()
+                ),
+            ));
+        }
+    }
     // Each variable whose keys are missing or broken, said once.
     let mut key_problems: BTreeMap<&str, (String, String, Vec<String>)> = BTreeMap::new();
     for (f, o) in found.iter().zip(&outcomes) {

@@ -194,6 +194,12 @@ pub(crate) struct CheckArgs {
     /// its format only.
     #[arg(long)]
     pub(crate) require_keys: bool,
+
+    /// Fail on any blob sealed under this kid (repeatable): a key that
+    /// leaked or was revoked, so that a stale branch cannot bring its
+    /// blobs back.
+    #[arg(long, value_name = "KID")]
+    pub(crate) deny_kid: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -252,3 +252,55 @@ fn keygen_out_creates_missing_directories_for_the_owner_only() {
     }
     assert_eq!(Keyring::from_file(&path).unwrap().keys().len(), 1);
 }
+
+#[test]
+fn check_deny_kid_fails_on_every_blob_under_a_denied_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, old) = common::write_key(dir.path(), "old.key");
+    let (_, new) = common::write_key(dir.path(), "new.key");
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("a.rs"),
+        format!(
+            "{}\n{}\n{}",
+            common::item(&old, "OLD_ONE", "one"),
+            common::item(&new, "NEW_ONE", "two"),
+            common::item(&old, "OLD_TWO", "three"),
+        ),
+    )
+    .unwrap();
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "src"];
+        args.extend_from_slice(extra);
+        common::cargo_sealant(&args, b"", |c| {
+            c.current_dir(dir.path());
+        })
+    };
+    assert!(check(&[]).status.success());
+    let old_kid = old.kid().to_string();
+    let denied = check(&["--deny-kid", &old_kid]);
+    assert_eq!(denied.status.code(), Some(1));
+    let stdout = text(&denied.stdout);
+    assert_eq!(
+        stdout.matches("which --deny-kid refuses").count(),
+        2,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("OLD_ONE") && stdout.contains("OLD_TWO"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("NEW_ONE:"), "{stdout}");
+    // Another kid, or none of the tree's: passes.
+    assert!(check(&["--deny-kid", "00000000"]).status.success());
+    let both = check(&["--deny-kid", &old_kid, "--deny-kid", &new.kid().to_string()]);
+    assert_eq!(
+        text(&both.stdout)
+            .matches("which --deny-kid refuses")
+            .count(),
+        3
+    );
+    let bad = check(&["--deny-kid", "XYZ"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+}
