@@ -44,6 +44,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
             })
         })
         .collect::<Result<_, _>>()?;
+    let max_age = args.max_age.as_deref().map(parse_age).transpose()?;
     let tree = scan::scan_tree(&args.paths)?;
     let mut keys = TreeKeys::new(args.key_file.iter().cloned().collect());
     let mut policies = Policies::default();
@@ -53,6 +54,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
         .map(|f| check_one(f, &mut keys, &mut policies, args.require_keys))
         .collect();
     check_items(&found, &mut outcomes, &mut policies);
+    if let Some(max_days) = max_age {
+        check_ages(&found, &mut outcomes, max_days)?;
+    }
     for (f, o) in found.iter().zip(&mut outcomes) {
         let Some(kid) = o.kid.as_deref().and_then(|kid| kid.parse().ok()) else {
             continue;
@@ -201,6 +205,78 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
             "fix each one listed above",
         )
         .reported());
+    }
+    Ok(())
+}
+
+/// `90d` or `12w`, in days.
+fn parse_age(text: &str) -> Result<i64, CliError> {
+    let bad = || {
+        CliError::usage(
+            format!("--max-age {text}: not an age"),
+            "write it as a number of days or weeks: 90d, 12w",
+        )
+    };
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let number: i64 = number.parse().map_err(|_| bad())?;
+    match unit {
+        "d" if number > 0 => Ok(number),
+        "w" if number > 0 => Ok(number * 7),
+        _ => Err(bad()),
+    }
+}
+
+/// A problem for each blob whose commit is older than `max_days` (or
+/// whose age a shallow clone cannot tell).
+fn check_ages(found: &[&Found], outcomes: &mut [Outcome], max_days: i64) -> Result<(), CliError> {
+    let here = std::env::current_dir().map_err(|e| {
+        CliError::io(
+            "cannot read the current directory",
+            &e,
+            "cd into the repository",
+        )
+    })?;
+    let mut history = crate::history::History::open(&here)?;
+    let changes = crate::history::changes(&mut history)?;
+    let introduced = crate::history::introduced(&changes);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |now| i64::try_from(now.as_secs()).unwrap_or(i64::MAX));
+    for (f, o) in found.iter().zip(outcomes.iter_mut()) {
+        if o.problem.is_some() {
+            continue;
+        }
+        let Some(text) = f.text() else { continue };
+        // Not committed yet: a new blob, as young as can be.
+        let Some((commit, boundary)) = introduced.get(text) else {
+            continue;
+        };
+        let days = (now - commit.time) / 86_400;
+        let name = display_name(f);
+        if days > max_days {
+            o.problem = Some((
+                format!(
+                    "unchanged for {days} days{} (since {}, commit {}), over --max-age {max_days}d",
+                    if *boundary { " at least" } else { "" },
+                    commit.date(),
+                    commit.short()
+                ),
+                format!(
+                    "rotate it: change the value at its source and seal the new one with \
+                     `cargo sealant set {name} ... --file {}`",
+                    f.file.display()
+                ),
+            ));
+        } else if *boundary {
+            o.problem = Some((
+                format!(
+                    "its age is unknown: this shallow clone starts at commit {} ({}), which holds it",
+                    commit.short(),
+                    commit.date()
+                ),
+                "fetch the history (`git fetch --unshallow`, or `fetch-depth: 0` in CI)".to_owned(),
+            ));
+        }
     }
     Ok(())
 }

@@ -167,6 +167,20 @@ pub(crate) enum Command {
     /// Example: cargo sealant rewrap --env production
     Rewrap(RewrapArgs),
 
+    /// Every commit of HEAD's history that changed a secret's blob: when,
+    /// who, and what it can tell (a new blob under the same key is a new
+    /// value; another key is a re-seal or a rotation). Read with gix.
+    ///
+    /// Example: cargo sealant history STRIPE_API_KEY
+    History(HistoryArgs),
+
+    /// Every secret ever sealed under a key, in any commit of any branch,
+    /// tag or remote-tracking branch: name, environment, file, first and
+    /// last commit, and whether HEAD still holds it. For when a key leaked.
+    ///
+    /// Example: cargo sealant exposure --kid 80dcbeb3
+    Exposure(ExposureArgs),
+
     /// Print a shell completion script.
     ///
     /// Example: cargo sealant completions bash > ~/.local/share/bash-completion/completions/cargo-sealant
@@ -200,6 +214,12 @@ pub(crate) struct CheckArgs {
     /// blobs back.
     #[arg(long, value_name = "KID")]
     pub(crate) deny_kid: Vec<String>,
+
+    /// Fail on any blob that has not changed for longer than this (e.g.
+    /// 90d or 12w), by the date of the commit that brought it in (from
+    /// git history; a shallow clone must hold that commit).
+    #[arg(long, value_name = "AGE")]
+    pub(crate) max_age: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -328,6 +348,27 @@ pub(crate) struct WrapArgs {
     /// that sets no key variable then unwraps it with its own identity.
     #[arg(long)]
     pub(crate) save: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    /// Only these secrets (all, if none).
+    pub(crate) names: Vec<String>,
+
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExposureArgs {
+    /// The key's kid.
+    #[arg(long, value_name = "KID")]
+    pub(crate) kid: String,
+
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod audit;
 mod check;
 mod cli;
 mod error;
+mod history;
 mod hook;
 mod init;
 mod keygen;
@@ -41,6 +42,8 @@ fn main() -> ExitCode {
     let json = match &cli.command {
         Command::Check(args) => args.json,
         Command::List(args) => args.json,
+        Command::History(args) => args.json,
+        Command::Exposure(args) => args.json,
         _ => false,
     };
     // The commands that read or make a plaintext or a private key.
@@ -106,6 +109,8 @@ fn run(command: Command) -> Result<(), error::CliError> {
         Command::Wrap(args) => wrap::run(&args),
         Command::Unwrap(args) => wrap::check(&args),
         Command::Rewrap(args) => wrap::rewrap(&args),
+        Command::History(args) => history::run_history(&args),
+        Command::Exposure(args) => history::run_exposure(&args),
         Command::Revoke { kid } => revoke::run(&kid),
         Command::Completions { shell } => completions(shell),
     }
