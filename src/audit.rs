@@ -11,7 +11,7 @@
 //! | `keys_loaded` | INFO | `key_var`, `source` (`variable`, `file`, `command`, `systemd_credential`, `embedded_wrapped`), `origin` (the variable or the file's path), `kids` |
 //! | `keys_failed` | WARN | `key_var`, `outcome` ([`Error::code`]) |
 //! | `secret_opened` | INFO | `name`, `environment` (`-` for v1), `kid`, `outcome` (`ok`), at [`unseal_all`](crate::unseal_all) |
-//! | `secret_refused` | WARN | `name`, `outcome` ([`Error::code`]), at [`unseal_all`](crate::unseal_all) |
+//! | `secret_refused` | WARN | `name`, `environment` and `kid` (each of its blobs', comma-separated; `-` for v1's environment), `outcome` ([`Error::code`]), at [`unseal_all`](crate::unseal_all) |
 //! | `secret_unsealed` | TRACE | `name`, `environment`, `kid`, `outcome`, at each [`unseal`](crate::Sealed::unseal) |
 //!
 //! No event holds a value, a key, a token or an error's text: the outcome
@@ -73,16 +73,33 @@ pub(crate) fn opened(name: &str, environment: Option<&str>, kid: crate::Kid) {
     );
 }
 
-/// `unseal_all` could not open `name`.
+/// `unseal_all` could not open `sealed`.
 #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
-pub(crate) fn refused(name: &str, error: &Error) {
+pub(crate) fn refused(sealed: &crate::Sealed, error: &Error) {
     #[cfg(feature = "tracing")]
-    tracing::warn!(
-        target: TARGET,
-        event = "secret_refused",
-        name,
-        outcome = error.code(),
-    );
+    {
+        let blobs: Vec<(&str, Kid)> = sealed.environments().collect();
+        let (environment, kids) = if blobs.is_empty() {
+            ("-".to_owned(), vec![sealed.kid()])
+        } else {
+            (
+                blobs
+                    .iter()
+                    .map(|(env, _)| *env)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                blobs.iter().map(|(_, kid)| *kid).collect(),
+            )
+        };
+        tracing::warn!(
+            target: TARGET,
+            event = "secret_refused",
+            name = sealed.name(),
+            environment = environment.as_str(),
+            kid = kid_list(&kids).as_str(),
+            outcome = error.code(),
+        );
+    }
 }
 
 /// One `unseal` of `name`: the blob that opened, or why none did.

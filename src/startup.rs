@@ -220,7 +220,7 @@ fn report(
                 });
             }
             Err(error) => {
-                crate::audit::refused(sealed.name(), &error);
+                crate::audit::refused(&sealed, &error);
                 failures.push(Failure {
                     name: sealed.name(),
                     error,

@@ -137,6 +137,8 @@ fn main() -> ExitCode {
     let (level, _, refused) = find("secret_refused", Some("CONC_C"));
     assert_eq!(*level, Level::WARN);
     assert_eq!(field(refused, "outcome"), "key_missing");
+    assert_eq!(field(refused, "kid"), "0d8dfa13");
+    assert_eq!(field(refused, "environment"), "-");
 
     let (level, _, unsealed) = find("secret_unsealed", Some("PASSPHRASE"));
     assert_eq!(*level, Level::TRACE);

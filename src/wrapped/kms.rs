@@ -177,27 +177,9 @@ impl Kms {
             context_json(line.kid(), line.env())
         );
         let mut answer = self.call("Decrypt", &body)?;
-        let Some(serde_json::Value::String(mut encoded)) =
-            answer.get_mut("Plaintext").map(serde_json::Value::take)
-        else {
-            return Err(self.error(
-                "the answer holds no plaintext",
-                "check AWS_ENDPOINT_URL_KMS",
-            ));
-        };
-        let decoded = Base64::decode_vec(&encoded).map(Zeroizing::new);
-        encoded.zeroize();
-        let bytes =
-            decoded.map_err(|_| self.error("its plaintext is not base64", "wrap the key again"))?;
-        String::from_utf8(bytes.to_vec())
-            .map(Zeroizing::new)
-            .map_err(|error| {
-                error.into_bytes().zeroize();
-                self.error(
-                    "it unwrapped to something that is not a key",
-                    "wrap the key again",
-                )
-            })
+        super::key_text_of(&mut answer, "Plaintext", |reason, hint| {
+            self.error(reason, hint)
+        })
     }
 
     /// SigV4 headers for a POST of `body` to `url` with `headers`, for

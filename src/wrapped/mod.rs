@@ -426,6 +426,39 @@ fn is_loopback(endpoint: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The key text in a service's answer: the base64 string `field` of
+/// `answer`, decoded; every copy zeroized. `error` makes the error from a
+/// reason and a hint.
+fn key_text_of(
+    answer: &mut serde_json::Value,
+    field: &str,
+    error: impl Fn(&str, &str) -> Error,
+) -> Result<Zeroizing<String>, Error> {
+    use base64ct::{Base64, Encoding as _};
+    use zeroize::Zeroize as _;
+
+    let Some(serde_json::Value::String(mut encoded)) =
+        answer.get_mut(field).map(serde_json::Value::take)
+    else {
+        return Err(error(
+            "the answer holds no plaintext",
+            "check the service's address and version",
+        ));
+    };
+    let decoded = Base64::decode_vec(&encoded).map(Zeroizing::new);
+    encoded.zeroize();
+    let bytes = decoded.map_err(|_| error("its plaintext is not base64", "wrap the key again"))?;
+    String::from_utf8(bytes.to_vec())
+        .map(Zeroizing::new)
+        .map_err(|not_utf8| {
+            not_utf8.into_bytes().zeroize();
+            error(
+                "it unwrapped to something that is not a key",
+                "wrap the key again",
+            )
+        })
+}
+
 /// A variable's value, when set and not empty.
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())

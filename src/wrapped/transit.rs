@@ -260,27 +260,9 @@ impl Vault {
             Base64::encode_string(line.context().as_bytes())
         );
         let mut data = self.request(&format!("{mount}/decrypt/{key}"), Some(&body))?;
-        let Some(serde_json::Value::String(mut encoded)) =
-            data.get_mut("plaintext").map(serde_json::Value::take)
-        else {
-            return Err(self.error(
-                "the answer holds no plaintext",
-                "check the server's version",
-            ));
-        };
-        let decoded = Base64::decode_vec(&encoded).map(Zeroizing::new);
-        encoded.zeroize();
-        let bytes =
-            decoded.map_err(|_| self.error("its plaintext is not base64", "wrap the key again"))?;
-        String::from_utf8(bytes.to_vec())
-            .map(Zeroizing::new)
-            .map_err(|error| {
-                error.into_bytes().zeroize();
-                self.error(
-                    "it unwrapped to something that is not a key",
-                    "wrap the key again",
-                )
-            })
+        super::key_text_of(&mut data, "plaintext", |reason, hint| {
+            self.error(reason, hint)
+        })
     }
 
     /// Sends to `/v1/<path>` (a POST of `body`, or a GET) and returns the

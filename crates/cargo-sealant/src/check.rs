@@ -229,14 +229,7 @@ fn parse_age(text: &str) -> Result<i64, CliError> {
 /// A problem for each blob whose commit is older than `max_days` (or
 /// whose age a shallow clone cannot tell).
 fn check_ages(found: &[&Found], outcomes: &mut [Outcome], max_days: i64) -> Result<(), CliError> {
-    let here = std::env::current_dir().map_err(|e| {
-        CliError::io(
-            "cannot read the current directory",
-            &e,
-            "cd into the repository",
-        )
-    })?;
-    let mut history = crate::history::History::open(&here)?;
+    let mut history = crate::history::History::here()?;
     let changes = crate::history::changes(&mut history)?;
     let introduced = crate::history::introduced(&changes);
     let now = std::time::SystemTime::now()

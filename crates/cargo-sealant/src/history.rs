@@ -89,6 +89,18 @@ impl History {
         })
     }
 
+    /// The repository at or above the current directory.
+    pub(crate) fn here() -> Result<Self, CliError> {
+        let here = std::env::current_dir().map_err(|e| {
+            CliError::io(
+                "cannot read the current directory",
+                &e,
+                "cd into the repository",
+            )
+        })?;
+        Self::open(&here)
+    }
+
     /// When the clone is shallow, the date of its oldest commit: history
     /// before it is missing.
     pub(crate) fn shallow_since(&self) -> Result<Option<i64>, CliError> {
@@ -468,14 +480,7 @@ fn shallow_note(history: &History) -> Result<Option<String>, CliError> {
 
 /// `cargo sealant history [NAME...] [--json]`.
 pub(crate) fn run_history(args: &crate::cli::HistoryArgs) -> Result<(), CliError> {
-    let here = std::env::current_dir().map_err(|e| {
-        CliError::io(
-            "cannot read the current directory",
-            &e,
-            "cd into the repository",
-        )
-    })?;
-    let mut history = History::open(&here)?;
+    let mut history = History::here()?;
     let shallow = shallow_note(&history)?;
     let changes: Vec<Change> = changes(&mut history)?
         .into_iter()
@@ -547,14 +552,7 @@ pub(crate) fn run_exposure(args: &crate::cli::ExposureArgs) -> Result<(), CliErr
             "a kid is 8 lowercase hex digits, as `cargo sealant list` shows it",
         )
     })?;
-    let here = std::env::current_dir().map_err(|e| {
-        CliError::io(
-            "cannot read the current directory",
-            &e,
-            "cd into the repository",
-        )
-    })?;
-    let mut history = History::open(&here)?;
+    let mut history = History::here()?;
     let shallow = shallow_note(&history)?;
     let exposed = exposure(&mut history, kid)?;
     let mut out = String::new();
