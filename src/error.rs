@@ -255,6 +255,14 @@ pub enum Error {
         reason: String,
     },
 
+    /// A token or a token prefix is malformed, or a digest cannot be made.
+    /// It never holds the token.
+    #[error("{reason}")]
+    Token {
+        /// What is wrong.
+        reason: String,
+    },
+
     /// Several secrets could not be unsealed; returned by
     /// [`unseal_all`](crate::unseal_all), one entry per failing secret.
     #[error("{} of {total} sealed secrets could not be unsealed:{}", failures.len(), FailureList(failures))]
@@ -407,6 +415,7 @@ impl Error {
             Self::TestKeys { .. } => "test_keys",
             Self::EnvVar { .. } => "environment_variable_invalid",
             Self::Unseal { .. } => "unseal_failed",
+            Self::Token { .. } => "token_invalid",
         }
     }
 

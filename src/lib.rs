@@ -64,6 +64,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod digest;
 mod error;
 mod key;
 mod sealed;
@@ -81,6 +82,7 @@ pub mod private;
 #[doc(hidden)]
 pub use private as __private;
 
+pub use crate::digest::{Digest, verify_token};
 pub use crate::error::{Error, Failure, KeyServiceError, Warning};
 pub use crate::key::{Key, Keyring};
 pub use crate::sealed::Sealed;
@@ -88,5 +90,5 @@ pub use crate::startup::{Report, Unsealed, all, unseal_all};
 #[cfg(feature = "v2")]
 pub use crate::v2::{Identity, Receiver, Recipient, Sealer};
 pub use sealant_format::Kid;
-pub use sealant_macros::secret;
+pub use sealant_macros::{digest, secret};
 pub use secrecy::{self, ExposeSecret, SecretString};

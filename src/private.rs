@@ -26,6 +26,23 @@ pub static SEALANT_RECORDS: [u8];
 #[linkme::distributed_slice]
 pub static SEALANT_WRAPPED: [u8];
 
+/// Every `#[digest]` item of the final binary adds its record here (see
+/// `sealant_format::record::encode_digest_record`), the same way as
+/// [`SEALANT_RECORDS`].
+#[linkme::distributed_slice]
+pub static SEALANT_DIGESTS: [u8];
+
+/// The value of a `#[digest]` item.
+pub const fn digest(record: &'static [u8]) -> crate::Digest {
+    crate::Digest::from_record(record)
+}
+
+/// What a `#[digest]` item with a compile error expands to: a digest that
+/// accepts nothing.
+pub const INVALID_DIGEST: crate::Digest = crate::Digest::from_record(
+    b"\x01\x07\x01INVALID\x2a\x00sealant-digest:v1:INVALID:unknown:0:0:0000",
+);
+
 /// How many times this process has loaded a key variable's keys; they are
 /// loaded once per variable. For the tests.
 pub static KEY_LOADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

@@ -47,6 +47,12 @@ pub(crate) fn secret(name: &str, env: Option<&str>, kid: Kid) {
     touched.kids.insert(kid);
 }
 
+/// The command minted a token for, or took the digest of, `name`.
+pub(crate) fn secret_name(name: &str) {
+    let mut touched = TOUCHED.lock().unwrap_or_else(PoisonError::into_inner);
+    touched.secrets.insert(name.to_owned());
+}
+
 /// The command made, wrapped or unwrapped the key `kid` (of `env`).
 pub(crate) fn key(env: Option<&str>, kid: Kid) {
     let mut touched = TOUCHED.lock().unwrap_or_else(PoisonError::into_inner);

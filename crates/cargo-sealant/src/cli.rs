@@ -181,6 +181,20 @@ pub(crate) enum Command {
     /// Example: cargo sealant exposure --kid 80dcbeb3
     Exposure(ExposureArgs),
 
+    /// Mint a token a service will accept (a verify-only secret): prints
+    /// it once on stdout, for the client, and writes its digest to a
+    /// #[digest] item (with --file), or prints the digest on stderr.
+    ///
+    /// Example: cargo sealant token --name PARTNER_ACME --prefix acme_live --file src/clients.rs
+    Token(TokenArgs),
+
+    /// Print (or write to --file) the digest of a token you already issued,
+    /// read from stdin: an HMAC digest for a Sealant token, Argon2id for a
+    /// human-chosen secret (with the runtime's `argon2` feature).
+    ///
+    /// Example: printf %s "$TOKEN" | cargo sealant digest --name LEGACY_PARTNER
+    Digest(DigestArgs),
+
     /// Print a shell completion script.
     ///
     /// Example: cargo sealant completions bash > ~/.local/share/bash-completion/completions/cargo-sealant
@@ -348,6 +362,43 @@ pub(crate) struct WrapArgs {
     /// that sets no key variable then unwraps it with its own identity.
     #[arg(long)]
     pub(crate) save: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenArgs {
+    /// The #[digest] item's name.
+    #[arg(long)]
+    pub(crate) name: String,
+
+    /// The token's prefix, which says whose it is (`acme_live`):
+    /// a-z, 0-9 and _, starting with a letter.
+    #[arg(long)]
+    pub(crate) prefix: String,
+
+    /// Write the digest into this file's #[digest] item (created if
+    /// missing), replacing its digest.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
+
+    /// With --file: add the digest beside the old one(s), for a client's
+    /// rotation, instead of replacing them.
+    #[arg(long, requires = "file")]
+    pub(crate) keep_old: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DigestArgs {
+    /// The #[digest] item's name.
+    #[arg(long)]
+    pub(crate) name: String,
+
+    /// Write the digest into this file's #[digest] item instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
+
+    /// With --file: add the digest beside the old one(s).
+    #[arg(long, requires = "file")]
+    pub(crate) keep_old: bool,
 }
 
 #[derive(Debug, Args)]

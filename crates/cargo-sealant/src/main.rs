@@ -21,6 +21,7 @@ mod scan;
 mod scanners;
 mod seal;
 mod set;
+mod token;
 mod wrap;
 mod write;
 
@@ -57,6 +58,8 @@ fn main() -> ExitCode {
         Command::Wrap(_) => Some("wrap"),
         Command::Unwrap(_) => Some("unwrap"),
         Command::Rewrap(_) => Some("rewrap"),
+        Command::Token(_) => Some("token"),
+        Command::Digest(_) => Some("digest"),
         _ => None,
     };
     let log = match audited.map(audit::open).transpose() {
@@ -111,6 +114,8 @@ fn run(command: Command) -> Result<(), error::CliError> {
         Command::Rewrap(args) => wrap::rewrap(&args),
         Command::History(args) => history::run_history(&args),
         Command::Exposure(args) => history::run_exposure(&args),
+        Command::Token(args) => token::run_token(&args),
+        Command::Digest(args) => token::run_digest(&args),
         Command::Revoke { kid } => revoke::run(&kid),
         Command::Completions { shell } => completions(shell),
     }

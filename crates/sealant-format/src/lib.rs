@@ -41,6 +41,7 @@ extern crate alloc;
 
 mod blob;
 mod blob_v2;
+mod digest;
 mod env;
 mod hex;
 mod key;
@@ -58,6 +59,11 @@ pub use crate::blob_v2::{
     AnyBlob, BLOB_V2_VERSION, BlobV2, ENC_LEN, EXPORT_LEN, HPKE_INFO, MAX_ASSOCIATED_DATA_V2_LEN,
     V2_NONCE_LEN, associated_data_v2, exporter_context_v2, v2_prefix, write_associated_data_v2,
     write_exporter_context_v2,
+};
+pub use crate::digest::{
+    ARGON2_BOUNDS, DIGEST_PREFIX, DigestError, DigestText, MAX_PREFIX_LEN, TOKEN_BODY_HEX,
+    TOKEN_CHECK_LEN, TOKEN_ID_LEN, TOKEN_MAC_LEN, TOKEN_SALT_LEN, TOKEN_SECRET_LEN, Token,
+    encode_token, encode_token_digest, validate_prefix,
 };
 pub use crate::env::{EnvError, MAX_ENV_LEN, validate_env};
 pub use crate::hex::HexProblem;

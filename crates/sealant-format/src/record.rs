@@ -328,6 +328,60 @@ impl<'a> RecordV2<'a> {
     }
 }
 
+/// The first byte of every `#[digest]` record (in a link section of its
+/// own); never 0.
+pub const DIGEST_RECORD_VERSION: u8 = 1;
+
+/// The bytes of a `#[digest]` record: [`DIGEST_RECORD_VERSION`], the
+/// name's length, the number of digests, the name, then each digest's
+/// text after its length (u16, little-endian). `None` if a part is too
+/// long, or there is no digest.
+pub fn encode_digest_record(name: &str, digests: &[&str]) -> Option<Vec<u8>> {
+    let mut out = alloc::vec![
+        DIGEST_RECORD_VERSION,
+        u8::try_from(name.len()).ok()?,
+        u8::try_from(digests.len())
+            .ok()
+            .filter(|count| *count > 0)?,
+    ];
+    out.extend_from_slice(name.as_bytes());
+    for text in digests {
+        out.extend_from_slice(&u16::try_from(text.len()).ok()?.to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+    }
+    Some(out)
+}
+
+/// A `#[digest]` record at the start of `bytes`: its name and the bytes
+/// of its digests (for [`digest_texts`]), and the bytes after it.
+#[allow(clippy::type_complexity)]
+pub fn decode_digest_record(bytes: &[u8]) -> Option<((&str, &[u8]), &[u8])> {
+    let (&[version, name_len, count], rest) = bytes.split_first_chunk::<3>()?;
+    if version != DIGEST_RECORD_VERSION || count == 0 {
+        return None;
+    }
+    let (name, digests) = rest.split_at_checked(usize::from(name_len))?;
+    let mut end = digests;
+    for _ in 0..count {
+        let (&[l0, l1], tail) = end.split_first_chunk::<2>()?;
+        let (text, tail) = tail.split_at_checked(usize::from(u16::from_le_bytes([l0, l1])))?;
+        core::str::from_utf8(text).ok()?;
+        end = tail;
+    }
+    let used = &digests[..digests.len() - end.len()];
+    Some(((core::str::from_utf8(name).ok()?, used), end))
+}
+
+/// The digest texts of a record's digest bytes.
+pub fn digest_texts(mut rest: &[u8]) -> impl Iterator<Item = &str> {
+    core::iter::from_fn(move || {
+        let (&[l0, l1], tail) = rest.split_first_chunk::<2>()?;
+        let (text, tail) = tail.split_at_checked(usize::from(u16::from_le_bytes([l0, l1])))?;
+        rest = tail;
+        core::str::from_utf8(text).ok()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+mod digest;
 mod expand;
 mod parse;
 #[cfg(feature = "v2")]
@@ -30,4 +31,18 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn secret(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::secret(args.into(), input.into()).into()
+}
+
+/// Validates a verify-only secret's digests at compile time, embeds them as
+/// a `sealant::Digest`, and registers them for `sealant::verify_token`.
+///
+/// ```text
+/// #[digest]
+/// const PARTNER_ACME: Digest = "sealant-digest:v1:PARTNER_ACME:token:...";
+/// ```
+///
+/// See the `sealant` crate for the full documentation.
+#[proc_macro_attribute]
+pub fn digest(args: TokenStream, input: TokenStream) -> TokenStream {
+    digest::digest(args.into(), input.into()).into()
 }

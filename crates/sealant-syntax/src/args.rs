@@ -106,11 +106,21 @@ pub fn check_key_var(var: &str) -> Result<(), String> {
 /// A renamed import (`use sealant::secret as s;`) is not recognised: the
 /// scanner reads one file at a time and does not resolve names.
 pub fn is_secret_attr(attr: &syn::Attribute) -> bool {
+    is_sealant_attr(attr, "secret")
+}
+
+/// Whether an attribute is `#[digest]` (or `sealant::digest`), as
+/// [`is_secret_attr`] says for `#[secret]`.
+pub fn is_digest_attr(attr: &syn::Attribute) -> bool {
+    is_sealant_attr(attr, "digest")
+}
+
+fn is_sealant_attr(attr: &syn::Attribute, name: &str) -> bool {
     let path = attr.path();
     let mut segments = path.segments.iter().map(|s| s.ident.to_string());
     match (segments.next(), segments.next(), segments.next()) {
-        (Some(first), None, None) => path.leading_colon.is_none() && first == "secret",
-        (Some(first), Some(second), None) => first == "sealant" && second == "secret",
+        (Some(first), None, None) => path.leading_colon.is_none() && first == name,
+        (Some(first), Some(second), None) => first == "sealant" && second == name,
         _ => false,
     }
 }

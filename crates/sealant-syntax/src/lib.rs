@@ -17,5 +17,5 @@ mod item;
 #[cfg(feature = "scan")]
 pub mod scan;
 
-pub use crate::args::{Args, MAX_KEY_VAR_LEN, check_key_var, is_secret_attr};
+pub use crate::args::{Args, MAX_KEY_VAR_LEN, check_key_var, is_digest_attr, is_secret_attr};
 pub use crate::item::{ITEM_KINDS, SecretItem, VALUE_SHAPE, Value};

@@ -12,7 +12,7 @@ use std::str::FromStr as _;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::visit::Visit;
 
-use crate::{Args, Value, is_secret_attr};
+use crate::{Args, Value, is_digest_attr, is_secret_attr};
 
 /// Where string literals that may be blobs start: a literal whose value
 /// starts so is reported even outside a `#[secret]` item.
@@ -23,6 +23,8 @@ pub const BLOB_PREFIX: &str = "sealant:v";
 pub struct Scanned {
     /// Every `#[secret]` item, in source order.
     pub items: Vec<Declared>,
+    /// Every `#[digest]` item, in source order.
+    pub digests: Vec<Declared>,
     /// String literals outside `#[secret]` items whose value starts with
     /// [`BLOB_PREFIX`], in source order.
     pub loose: Vec<Literal>,
@@ -141,6 +143,7 @@ fn scan_inner(source: &str) -> Result<Scanned, ScanError> {
     let mut finder = Finder {
         source,
         items: Vec::new(),
+        digests: Vec::new(),
     };
     finder.visit_file(&file);
     let mut item_literals: Vec<usize> = finder
@@ -157,6 +160,7 @@ fn scan_inner(source: &str) -> Result<Scanned, ScanError> {
     find_loose(source, tokens, &item_literals, &mut loose);
     Ok(Scanned {
         items: finder.items,
+        digests: finder.digests,
         loose,
         value_names: value_names(&file),
     })
@@ -166,12 +170,17 @@ fn scan_inner(source: &str) -> Result<Scanned, ScanError> {
 struct Finder<'s> {
     source: &'s str,
     items: Vec<Declared>,
+    digests: Vec<Declared>,
 }
 
 impl Finder<'_> {
     fn declared(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident, expr: Option<&syn::Expr>) {
-        let Some(attr) = attrs.iter().find(|attr| is_secret_attr(attr)) else {
-            return;
+        let (attr, is_digest) = match attrs.iter().find(|attr| is_secret_attr(attr)) {
+            Some(attr) => (attr, false),
+            None => match attrs.iter().find(|attr| is_digest_attr(attr)) {
+                Some(attr) => (attr, true),
+                None => return,
+            },
         };
         let args = Args::from_attr(attr)
             .map(|args| ArgValues {
@@ -197,12 +206,17 @@ impl Finder<'_> {
                 }
             },
         };
-        self.items.push(Declared {
+        let declared = Declared {
             ident: ident.to_string(),
             line: attr.pound_token.span.start().line,
             args,
             value,
-        });
+        };
+        if is_digest {
+            self.digests.push(declared);
+        } else {
+            self.items.push(declared);
+        }
     }
 }
 
