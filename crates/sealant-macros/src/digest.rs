@@ -93,10 +93,13 @@ fn expand(args: TokenStream, item: &mut syn::Item) -> syn::Result<()> {
             if path.segments.last().is_some_and(|last| last.ident == "Digest" && last.arguments.is_none())
     );
     if !is_digest {
-        return Err(syn::Error::new_spanned(
+        let error = syn::Error::new_spanned(
             &*ty,
             "a `#[digest]` item must have type `Digest`; write `: Digest` and `use sealant::Digest;`",
-        ));
+        );
+        // Keep later errors about this item to the one above.
+        *ty = syn::parse_quote!(::sealant::Digest);
+        return Err(error);
     }
     let name = match &name_arg {
         Some(lit) => {
