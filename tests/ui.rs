@@ -32,7 +32,10 @@ fn digest_errors_do_not_echo_a_pasted_token() {
     let stderr = std::fs::read_to_string("tests/ui/fail/digest_pasted_token.stderr")
         .expect("tests/ui/fail/digest_pasted_token.stderr is committed");
     assert!(stderr.contains("it is not shown"), "{stderr}");
-    assert!(!stderr.contains("0badc0de"), "the compile error shows the token:\n{stderr}");
+    assert!(
+        !stderr.contains("0badc0de"),
+        "the compile error shows the token:\n{stderr}"
+    );
 }
 
 /// A compile error must never print a rejected literal: it may be a

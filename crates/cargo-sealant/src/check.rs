@@ -93,6 +93,24 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
         .filter(|o| o.key_var_problem.is_some())
         .count();
     let policy_problems = crate::policy::problems(&args.paths);
+    // #[digest] items: each value a well-formed digest of the item.
+    let digest_items: Vec<(&scan::FileScan, &scan::DigestItem)> = tree
+        .files
+        .iter()
+        .flat_map(|file| file.digests.iter().map(move |item| (file, item)))
+        .collect();
+    let digest_problems: Vec<(String, String, String)> = digest_items
+        .iter()
+        .flat_map(|(file, item)| {
+            item.problems().into_iter().map(|(line, problem)| {
+                (
+                    format!("{}:{line}", file.path.display()),
+                    item.name.clone(),
+                    problem,
+                )
+            })
+        })
+        .collect();
     let failed = blob_failures + key_failures;
     let opened = outcomes.iter().filter(|o| o.opened).count();
     let format_only = found.len() - opened - failed;
@@ -133,6 +151,11 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
             "failed": failed,
             "key_errors": key_errors,
             "policy_errors": policy_problems,
+            "digests": digest_items.len(),
+            "digest_errors": digest_problems
+                .iter()
+                .map(|(location, name, error)| json!({"location": location, "name": name, "error": error}))
+                .collect::<Vec<_>>(),
             "skipped": skipped,
         });
         writeln!(out, "{report:#}")
@@ -168,6 +191,20 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
                     names.join(", ")
                 )?;
             }
+            for (location, name, problem) in &digest_problems {
+                writeln!(
+                    out,
+                    "{location}: {name}: {problem}\n  hint: put the digest that `cargo sealant token` or `cargo sealant digest --name {name}` prints"
+                )?;
+            }
+            if !digest_items.is_empty() {
+                writeln!(
+                    out,
+                    "checked {} #[digest] items: {} problems",
+                    digest_items.len(),
+                    digest_problems.len()
+                )?;
+            }
             for problem in &policy_problems {
                 writeln!(
                     out,
@@ -191,20 +228,24 @@ pub(crate) fn run(args: &CheckArgs) -> Result<(), CliError> {
         })()
     };
     written.map_err(|e| CliError::io("cannot write the report", &e, "check where stdout goes"))?;
-    if failed > 0 || !policy_problems.is_empty() {
-        return Err(CliError::new(
-            if policy_problems.is_empty() {
-                format!("{failed} of {} sealed secrets failed the check", found.len())
-            } else {
-                format!(
-                    "{failed} of {} sealed secrets failed the check, and Sealant.toml has {} problems",
-                    found.len(),
-                    policy_problems.len()
-                )
-            },
-            "fix each one listed above",
-        )
-        .reported());
+    if failed > 0 || !policy_problems.is_empty() || !digest_problems.is_empty() {
+        let mut message = format!(
+            "{failed} of {} sealed secrets failed the check",
+            found.len()
+        );
+        if !policy_problems.is_empty() {
+            message.push_str(&format!(
+                ", and Sealant.toml has {} problems",
+                policy_problems.len()
+            ));
+        }
+        if !digest_problems.is_empty() {
+            message.push_str(&format!(
+                ", and #[digest] items have {} problems",
+                digest_problems.len()
+            ));
+        }
+        return Err(CliError::new(message, "fix each one listed above").reported());
     }
     Ok(())
 }

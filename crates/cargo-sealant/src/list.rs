@@ -38,6 +38,30 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
             .map(|r| (r.1.as_str(), r.2.as_str()))
             .collect::<Vec<_>>(),
     );
+    // #[digest] items: name, place, and each digest's algorithm and id.
+    let digests: Vec<(String, String, String)> = tree
+        .files
+        .iter()
+        .flat_map(|file| {
+            file.digests.iter().flat_map(move |item| {
+                item.values.iter().map(move |(line, text)| {
+                    let what = match sealant_format::DigestText::parse(text) {
+                        Ok(sealant_format::DigestText::Token { id, .. }) => format!(
+                            "token {}",
+                            id.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                        ),
+                        Ok(_) => "argon2id".to_owned(),
+                        Err(_) => "not-a-digest".to_owned(),
+                    };
+                    (
+                        item.name.clone(),
+                        format!("{}:{line}", file.path.display()),
+                        what,
+                    )
+                })
+            })
+        })
+        .collect();
     let mut out = io::stdout().lock();
     let written = if args.json {
         let secrets: Vec<_> = rows
@@ -47,7 +71,15 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
             })
             .collect();
         let skipped = tree.skipped_json();
-        writeln!(out, "{:#}", json!({"secrets": secrets, "skipped": skipped}))
+        let digests: Vec<_> = digests
+            .iter()
+            .map(|(name, location, what)| json!({"name": name, "location": location, "digest": what}))
+            .collect();
+        writeln!(
+            out,
+            "{:#}",
+            json!({"secrets": secrets, "digests": digests, "skipped": skipped})
+        )
     } else {
         let width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
         let loc_width = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
@@ -64,6 +96,11 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
                     out,
                     "{name:width$}  {location:loc_width$}  {env:env_width$}  {kid}  {var}"
                 )
+            })
+            .and_then(|()| {
+                digests.iter().try_for_each(|(name, location, what)| {
+                    writeln!(out, "{name}  {location}  digest  {what}")
+                })
             })
     };
     written.map_err(|e| CliError::io("cannot write the list", &e, "check where stdout goes"))

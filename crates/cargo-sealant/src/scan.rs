@@ -137,8 +137,49 @@ pub(crate) struct FileScan {
     /// The bytes read, which a rewrite starts from and checks against.
     pub(crate) contents: String,
     pub(crate) found: Vec<Found>,
+    /// Its `#[digest]` items.
+    pub(crate) digests: Vec<DigestItem>,
     /// The names its top-level items bind in the value namespace.
     pub(crate) value_names: Vec<String>,
+}
+
+/// A `#[digest]` item: its name, and each value's line and text (none if
+/// its value is not string literals).
+pub(crate) struct DigestItem {
+    pub(crate) line: usize,
+    pub(crate) name: String,
+    pub(crate) values: Vec<(usize, String)>,
+}
+
+impl DigestItem {
+    /// What is wrong with each value, by line: never the value, which may
+    /// be a pasted token.
+    pub(crate) fn problems(&self) -> Vec<(usize, String)> {
+        if self.values.is_empty() {
+            return vec![(
+                self.line,
+                format!("#[digest] item {} holds no digest literal", self.name),
+            )];
+        }
+        self.values
+            .iter()
+            .filter_map(|(line, text)| {
+                let problem = match sealant_format::DigestText::parse(text) {
+                    Ok(digest) if digest.name() != self.name => format!(
+                        "this digest is of `{}`, and the item is `{}`",
+                        digest.name(),
+                        self.name
+                    ),
+                    Ok(_) => return None,
+                    Err(e) if text.starts_with(sealant_format::DIGEST_PREFIX) => {
+                        format!("malformed digest: {e}")
+                    }
+                    Err(_) => "not a digest (not shown: it may be a token)".to_owned(),
+                };
+                Some((*line, problem))
+            })
+            .collect()
+    }
 }
 
 impl std::fmt::Debug for Slot {
@@ -419,10 +460,32 @@ pub(crate) fn scan_source(path: &Path, contents: String) -> Result<FileScan, Str
             .map(|lit| literal(lit, None)),
     );
     found.sort_by_key(|f| f.line);
+    let digests = scanned
+        .digests
+        .iter()
+        .map(|declared| DigestItem {
+            line: declared.line,
+            name: declared
+                .args
+                .as_ref()
+                .ok()
+                .and_then(|args| args.name.clone())
+                .unwrap_or_else(|| declared.ident.clone()),
+            values: match &declared.value {
+                DeclaredValue::One(lit) => vec![(lit.line, lit.value.clone())],
+                DeclaredValue::List(lits) => lits
+                    .iter()
+                    .map(|lit| (lit.line, lit.value.clone()))
+                    .collect(),
+                _ => Vec::new(),
+            },
+        })
+        .collect();
     Ok(FileScan {
         path: path.to_owned(),
         contents,
         found,
+        digests,
         value_names: scanned.value_names,
     })
 }

@@ -304,3 +304,141 @@ fn check_deny_kid_fails_on_every_blob_under_a_denied_key() {
     let bad = check(&["--deny-kid", "XYZ"]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
 }
+
+#[test]
+fn token_prints_the_token_once_and_keeps_only_its_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    let log = dir.path().join("audit.log");
+    let run = |args: &[&str], stdin: &[u8]| {
+        common::cargo_sealant(args, stdin, |c| {
+            c.current_dir(dir.path()).env("SEALANT_AUDIT_LOG", &log);
+        })
+    };
+    let minted = run(
+        &[
+            "token",
+            "--name",
+            "PARTNER_ACME",
+            "--prefix",
+            "acme_live",
+            "--file",
+            "src/clients.rs",
+        ],
+        b"",
+    );
+    assert!(minted.status.success(), "{}", text(&minted.stderr));
+    let token = text(&minted.stdout);
+    let token = token.trim();
+    assert_eq!(text(&minted.stdout).lines().count(), 1);
+    let parsed = sealant_format::Token::parse(token).unwrap();
+    assert_eq!(parsed.prefix(), "acme_live");
+    let source = std::fs::read_to_string(dir.path().join("src/clients.rs")).unwrap();
+    assert!(
+        source.starts_with("use sealant::{Digest, digest};\n"),
+        "{source}"
+    );
+    assert!(source.contains(
+        "#[digest]\npub(crate) const PARTNER_ACME: Digest = \"sealant-digest:v1:PARTNER_ACME:token:"
+    ));
+    let secret_part = &token[token.len() - 72..];
+    for place in [
+        source.as_str(),
+        &text(&minted.stderr),
+        &std::fs::read_to_string(&log).unwrap(),
+    ] {
+        assert!(
+            !place.contains(secret_part),
+            "the token is kept somewhere: {place}"
+        );
+    }
+
+    // A second token for a rotation: both digests, the old one first.
+    let second = run(
+        &[
+            "token",
+            "--name",
+            "PARTNER_ACME",
+            "--prefix",
+            "acme_live",
+            "--file",
+            "src/clients.rs",
+            "--keep-old",
+        ],
+        b"",
+    );
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let source = std::fs::read_to_string(dir.path().join("src/clients.rs")).unwrap();
+    assert_eq!(
+        source
+            .matches("sealant-digest:v1:PARTNER_ACME:token:")
+            .count(),
+        2,
+        "{source}"
+    );
+    // Without --keep-old, the new digest replaces them.
+    let third = run(
+        &[
+            "token",
+            "--name",
+            "PARTNER_ACME",
+            "--prefix",
+            "acme_live",
+            "--file",
+            "src/clients.rs",
+        ],
+        b"",
+    );
+    assert!(third.status.success());
+    let source = std::fs::read_to_string(dir.path().join("src/clients.rs")).unwrap();
+    assert_eq!(
+        source
+            .matches("sealant-digest:v1:PARTNER_ACME:token:")
+            .count(),
+        1,
+        "{source}"
+    );
+
+    // The digest of an existing token, from stdin; never echoed.
+    let digest = run(&["digest", "--name", "LEGACY"], token.as_bytes());
+    assert!(digest.status.success(), "{}", text(&digest.stderr));
+    assert!(text(&digest.stdout).starts_with("sealant-digest:v1:LEGACY:token:"));
+    assert!(!text(&digest.stdout).contains(secret_part));
+
+    // check and list know the items.
+    let listed = run(&["list", "src"], b"");
+    assert!(
+        text(&listed.stdout).contains("PARTNER_ACME  src/clients.rs:4  digest  token "),
+        "{}",
+        text(&listed.stdout)
+    );
+    assert!(run(&["check", "src"], b"").status.success());
+    std::fs::write(
+        dir.path().join("src/bad.rs"),
+        "use sealant::{Digest, digest};\n#[digest]\nconst BAD: Digest = \"acme_live_0badc0de\";\n",
+    )
+    .unwrap();
+    let checked = run(&["check", "src"], b"");
+    assert_eq!(checked.status.code(), Some(1));
+    assert!(
+        text(&checked.stdout).contains("BAD: not a digest (not shown"),
+        "{}",
+        text(&checked.stdout)
+    );
+    assert!(!text(&checked.stdout).contains("0badc0de"));
+
+    let commands: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["command"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(commands, ["token", "token", "token", "digest"]);
+    // A bad prefix: refused before anything is written.
+    let bad = run(&["token", "--name", "X", "--prefix", "Bad-Prefix"], b"");
+    assert!(!bad.status.success() && bad.stdout.is_empty());
+}
