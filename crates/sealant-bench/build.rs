@@ -32,6 +32,7 @@ fn main() {
         .unwrap();
     }
     std::fs::write(out.join("sizes.rs"), sizes).expect("OUT_DIR is writable");
+    digests(out);
 
     // unseal_all and startup: N secrets of 32 bytes, sealed and plain.
     for n in [100, 1000, 10_000] {
@@ -109,4 +110,35 @@ fn first_key(text: &str) -> &str {
         .find(|line| !line.starts_with('#') && !line.trim().is_empty())
         .expect("a key")
         .trim()
+}
+
+/// The digest benchmark: 1,000 minted tokens' #[digest] items, the tokens
+/// themselves (a bench may hold them; a service holds only digests), and,
+/// with `argon2`, one human-chosen secret's Argon2id digest.
+fn digests(out: &Path) {
+    let mut items = String::new();
+    let mut tokens = String::from("pub(crate) const TOKENS: [&str; 1000] = [");
+    for i in 0..1000 {
+        let name = format!("CLIENT_{i:04}");
+        let (token, digest) = sealant::digest::mint(&name, &format!("client{i}")).expect("minted");
+        writeln!(
+            items,
+            "#[::sealant::digest]\npub(crate) const {name}: ::sealant::Digest = \"{digest}\";"
+        )
+        .unwrap();
+        write!(tokens, "\"{}\",", token.as_str()).unwrap();
+    }
+    tokens.push_str("];\n");
+    items.push_str(&tokens);
+    #[cfg(feature = "argon2")]
+    {
+        let digest =
+            sealant::digest::digest_of("HUMAN", "correct horse battery staple").expect("hashed");
+        writeln!(
+            items,
+            "#[::sealant::digest]\npub(crate) const HUMAN: ::sealant::Digest = \"{digest}\";"
+        )
+        .unwrap();
+    }
+    std::fs::write(out.join("digests.rs"), items).expect("OUT_DIR is writable");
 }
