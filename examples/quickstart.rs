@@ -11,7 +11,7 @@
 
 use std::process::ExitCode;
 
-use sealant::{ExposeSecret, Sealed, secret};
+use sealant::{Digest, ExposeSecret, Sealed, digest, secret};
 
 // Sealed with `cargo sealant seal --name STRIPE_API_KEY --rust` and the demo key.
 #[secret]
@@ -23,6 +23,12 @@ static DATABASE_URL: Sealed = "sealant:v1:DATABASE_URL:d1422a8a:33d35603f1eb5c30
 // A secret whose name is not a Rust identifier.
 #[secret(name = "webhook.signing-secret")]
 const WEBHOOK_SIGNING_SECRET: Sealed = "sealant:v1:webhook.signing-secret:d1422a8a:6f855bc4e4304ea70a2b4d21:c9be65bb79bd3b782384be2fef9e34d268196f849fc613453afdd27702b2293617de16e3656552e5295c8c49c733f152";
+
+// The API key a partner presents: minted with `cargo sealant token --name
+// PARTNER_ACME --prefix demo_acme`, which printed the token once; only its
+// digest is here.
+#[digest]
+const PARTNER_ACME: Digest = "sealant-digest:v1:PARTNER_ACME:token:599051af:6c146a4fd845c923bbb5bb636cfa54ef:0c1aa61ddec0d8cdb59f72622fc9ec0f5e00ccdd08fb9ee0e60d13cd2aef87b2";
 
 fn main() -> ExitCode {
     // First thing: open every sealed secret of the binary, or stop here.
@@ -65,5 +71,17 @@ fn main() -> ExitCode {
             }
         }
     }
+    // A request's bearer token, checked in constant time.
+    let presented = std::env::args().nth(1).unwrap_or_default();
+    if !presented.is_empty() {
+        println!(
+            "token: {}",
+            match sealant::verify_token(&presented) {
+                Some(client) => format!("accepted, from {client}"),
+                None => "refused".to_owned(),
+            }
+        );
+    }
+    assert!(!PARTNER_ACME.verify("demo_acme_not-a-token"));
     ExitCode::SUCCESS
 }

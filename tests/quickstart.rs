@@ -12,6 +12,10 @@ const PLAINTEXTS: [&str; 3] = [
     "postgres://app:demo-only-password@localhost:5432/app",
     "demo-only-webhook-signing-secret",
 ];
+/// The demo partner token whose digest examples/quickstart.rs holds (a
+/// test fixture: a service's source holds only the digest).
+const PARTNER_TOKEN: &str =
+    "demo_acme_599051af0d173e76655fccc31a3c4a4c59da1ec5f815d774201e0934000eac1dcadc68a908c53421";
 const NAMES: [&str; 3] = ["STRIPE_API_KEY", "DATABASE_URL", "webhook.signing-secret"];
 const DEMO_KEY_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo.key");
 
@@ -75,6 +79,11 @@ fn release_binary_holds_no_plaintext_and_no_key() {
     needles.push(("the key's text", hex.as_bytes().to_vec()));
     needles.push(("the key's bytes", key.to_vec()));
     needles.push(("the key's first half", key[..16].to_vec()));
+    needles.push(("the partner's token", PARTNER_TOKEN.as_bytes().to_vec()));
+    needles.push((
+        "the partner token's secret part",
+        PARTNER_TOKEN.as_bytes()[PARTNER_TOKEN.len() - 72..].to_vec(),
+    ));
     for (what, needle) in &needles {
         assert!(!contains(needle), "the release binary contains {what}");
     }
@@ -232,4 +241,24 @@ fn starts_with_the_key_a_command_prints() {
         stderr.contains("both SEALANT_KEY_FILE and SEALANT_KEY_COMMAND are set"),
         "{stderr}"
     );
+}
+
+#[test]
+fn verifies_the_partner_token_and_refuses_a_changed_one() {
+    let accepted = run(|c| {
+        c.env("SEALANT_KEY_FILE", DEMO_KEY_FILE).arg(PARTNER_TOKEN);
+    });
+    let stdout = String::from_utf8(accepted.stdout).unwrap();
+    assert!(
+        stdout.ends_with("token: accepted, from PARTNER_ACME\n"),
+        "{stdout}"
+    );
+    let mut changed = PARTNER_TOKEN.to_owned();
+    changed.pop();
+    changed.push('x');
+    let refused = run(|c| {
+        c.env("SEALANT_KEY_FILE", DEMO_KEY_FILE).arg(&changed);
+    });
+    let stdout = String::from_utf8(refused.stdout).unwrap();
+    assert!(stdout.ends_with("token: refused\n"), "{stdout}");
 }
