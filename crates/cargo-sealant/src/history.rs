@@ -26,7 +26,9 @@ pub(crate) struct Sealed {
     pub(crate) text: String,
     pub(crate) name: String,
     pub(crate) env: Option<String>,
-    pub(crate) kid: Kid,
+    /// The key it is sealed under; `None` for a `#[digest]` value, which
+    /// no key opens.
+    pub(crate) kid: Option<Kid>,
 }
 
 /// A blob at a path of a tree.
@@ -256,11 +258,11 @@ impl History {
     }
 }
 
-/// Every blob string of a source text.
+/// Every blob string of a source text, and every `#[digest]` value.
 pub(crate) fn blobs_in(text: &str) -> Vec<Rc<Sealed>> {
     let mut found = Vec::new();
     let mut rest = text;
-    while let Some(at) = rest.find("\"sealant:v") {
+    while let Some(at) = rest.find("\"sealant") {
         let start = at + 1;
         let Some(len) = rest[start..].find('"') else {
             break;
@@ -271,7 +273,14 @@ pub(crate) fn blobs_in(text: &str) -> Vec<Rc<Sealed>> {
                 text: literal.to_owned(),
                 name: blob.name().to_owned(),
                 env: blob.env().map(str::to_owned),
-                kid: blob.kid(),
+                kid: Some(blob.kid()),
+            }));
+        } else if let Ok(digest) = sealant_format::DigestText::parse(literal) {
+            found.push(Rc::new(Sealed {
+                text: literal.to_owned(),
+                name: digest.name().to_owned(),
+                env: None,
+                kid: None,
             }));
         }
         rest = &rest[start + len + 1..];
@@ -290,6 +299,8 @@ pub(crate) struct Change {
     pub(crate) after: Option<Kid>,
     /// The blob's text after the change.
     pub(crate) text: Option<String>,
+    /// Whether the value is a `#[digest]`'s (a token a service accepts).
+    pub(crate) digest: bool,
     /// Whether the commit is a shallow clone's boundary, whose parent is
     /// missing: "added" there may be older.
     pub(crate) boundary: bool,
@@ -298,16 +309,24 @@ pub(crate) struct Change {
     pub(crate) kind: &'static str,
 }
 
-/// Where a secret's blob is: its name, environment and file.
-type Slot = (String, Option<String>, Rc<str>);
+/// Where a secret's blob is: its name, environment and file; and, for a
+/// `#[digest]` value, its text (an item holds one digest per token, each
+/// added or removed on its own).
+type Slot = (String, Option<String>, Rc<str>, Option<String>);
 
 /// The blobs of a tree, by secret, environment and file.
 fn slots(placed: &[Placed]) -> BTreeMap<Slot, Rc<Sealed>> {
     placed
         .iter()
         .map(|(path, sealed)| {
+            let digest = sealed.kid.is_none().then(|| sealed.text.clone());
             (
-                (sealed.name.clone(), sealed.env.clone(), Rc::clone(path)),
+                (
+                    sealed.name.clone(),
+                    sealed.env.clone(),
+                    Rc::clone(path),
+                    digest,
+                ),
                 Rc::clone(sealed),
             )
         })
@@ -345,7 +364,8 @@ pub(crate) fn changes(history: &mut History) -> Result<Vec<Change>, CliError> {
             commit: commit.clone(),
             file: slot.2.to_string(),
             before,
-            after: after.map(|sealed| sealed.kid),
+            after: after.and_then(|sealed| sealed.kid),
+            digest: after.is_some_and(|sealed| sealed.kid.is_none()),
             text: after.map(|sealed| sealed.text.clone()),
             boundary,
             kind,
@@ -369,11 +389,13 @@ pub(crate) fn changes(history: &mut History) -> Result<Vec<Change>, CliError> {
                     }
                 }
             };
-            let old = before.get(slot).map(|old| old.kid);
+            let old = before.get(slot).and_then(|old| old.kid);
             changes.push(change(slot, kind, old, Some(sealed)));
         }
         for (slot, old) in gone {
-            changes.push(change(slot, "removed", Some(old.kid), None));
+            let mut removed = change(slot, "removed", old.kid, None);
+            removed.digest = old.kid.is_none();
+            changes.push(removed);
         }
     }
     Ok(changes)
@@ -409,7 +431,7 @@ pub(crate) fn exposure(history: &mut History, kid: Kid) -> Result<Vec<Exposed>, 
         Some(tree) => history
             .tree(tree)?
             .iter()
-            .filter(|(_, sealed)| sealed.kid == kid)
+            .filter(|(_, sealed)| sealed.kid == Some(kid))
             .map(|(path, sealed)| (sealed.name.clone(), sealed.env.clone(), path.to_string()))
             .collect(),
         None => Vec::new(),
@@ -417,7 +439,7 @@ pub(crate) fn exposure(history: &mut History, kid: Kid) -> Result<Vec<Exposed>, 
     let mut found: BTreeMap<(String, Option<String>, String), Exposed> = BTreeMap::new();
     for (commit, tree, _) in history.commits(&tips, false)? {
         for (path, sealed) in history.tree(tree)?.iter() {
-            if sealed.kid != kid {
+            if sealed.kid != Some(kid) {
                 continue;
             }
             let key = (sealed.name.clone(), sealed.env.clone(), path.to_string());
@@ -446,6 +468,14 @@ pub(crate) fn exposure(history: &mut History, kid: Kid) -> Result<Vec<Exposed>, 
 /// What a change is, in words.
 fn describe(change: &Change) -> String {
     let kid = |kid: Option<Kid>| kid.map_or("-".to_owned(), |kid| kid.to_string());
+    if change.digest {
+        return match change.kind {
+            "added" => "digest added: a token it accepts".to_owned(),
+            "removed" => "digest removed: a token it no longer accepts".to_owned(),
+            "moved" => "digest moved here unchanged".to_owned(),
+            _ => "digest replaced: a new token".to_owned(),
+        };
+    }
     match change.kind {
         "added" => format!("added, key {}", kid(change.after)),
         "moved" => format!("moved here unchanged, key {}", kid(change.after)),
@@ -503,6 +533,7 @@ pub(crate) fn run_history(args: &crate::cli::HistoryArgs) -> Result<(), CliError
                     "change": c.kind,
                     "kid_before": c.before.map(|k| k.to_string()),
                     "kid_after": c.after.map(|k| k.to_string()),
+                    "digest": c.digest,
                 })
             })
             .collect();
@@ -517,7 +548,12 @@ pub(crate) fn run_history(args: &crate::cli::HistoryArgs) -> Result<(), CliError
                 .push(change);
         }
         for ((name, env), changes) in by_secret {
-            out.push_str(&format!("{name} {}\n", env_label(env)));
+            let label = if changes.iter().all(|c| c.digest) {
+                "[#[digest]]".to_owned()
+            } else {
+                env_label(env)
+            };
+            out.push_str(&format!("{name} {label}\n"));
             for c in changes {
                 out.push_str(&format!(
                     "  {} {} {} <{}>: {} ({})\n",
@@ -644,7 +680,10 @@ mod tests {
         let found = blobs_in(&text);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].name, "A");
-        assert_eq!(found[0].kid.to_string(), "3fa2c91e");
+        assert_eq!(
+            found[0].kid.map(|kid| kid.to_string()).as_deref(),
+            Some("3fa2c91e")
+        );
         assert_eq!(found[0].env, None);
     }
 

@@ -332,3 +332,52 @@ fn check_max_age_dates_each_blob_by_the_commit_that_brought_it() {
         text(&outside.stderr)
     );
 }
+
+#[test]
+fn history_follows_digest_items_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    std::fs::create_dir(root.join("src")).unwrap();
+    let token = |keep_old: bool| {
+        let mut args = vec![
+            "token",
+            "--name",
+            "PARTNER",
+            "--prefix",
+            "partner",
+            "--file",
+            "src/clients.rs",
+        ];
+        if keep_old {
+            args.push("--keep-old");
+        }
+        assert!(run(root, &args).status.success());
+    };
+    token(false);
+    commit(root, "c1", "Ann", 30);
+    token(true);
+    commit(root, "c2", "Bob", 20);
+    let report = json(root, &["history", "--json"]);
+    let kinds: Vec<(&str, bool)> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["change"].as_str().unwrap(),
+                c["digest"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [("added", true), ("added", true)]);
+    let text_report = text(&run(root, &["history", "PARTNER"]).stdout);
+    assert!(
+        text_report.starts_with("PARTNER [#[digest]]\n"),
+        "{text_report}"
+    );
+    assert!(
+        text_report.contains("digest added: a token it accepts"),
+        "{text_report}"
+    );
+}
