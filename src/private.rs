@@ -28,7 +28,7 @@ pub static SEALANT_WRAPPED: [u8];
 
 /// Every `#[digest]` item of the final binary adds its record here (see
 /// `sealant_format::record::encode_digest_record`), the same way as
-/// [`SEALANT_RECORDS`].
+/// `SEALANT_RECORDS`.
 #[linkme::distributed_slice]
 pub static SEALANT_DIGESTS: [u8];
 

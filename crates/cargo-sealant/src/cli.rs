@@ -183,7 +183,7 @@ pub(crate) enum Command {
 
     /// Mint a token a service will accept (a verify-only secret): prints
     /// it once on stdout, for the client, and writes its digest to a
-    /// #[digest] item (with --file), or prints the digest on stderr.
+    /// `#[digest]` item (with --file), or prints the digest on stderr.
     ///
     /// Example: cargo sealant token --name PARTNER_ACME --prefix acme_live --file src/clients.rs
     Token(TokenArgs),
@@ -366,7 +366,7 @@ pub(crate) struct WrapArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct TokenArgs {
-    /// The #[digest] item's name.
+    /// The `#[digest]` item's name.
     #[arg(long)]
     pub(crate) name: String,
 
@@ -375,7 +375,7 @@ pub(crate) struct TokenArgs {
     #[arg(long)]
     pub(crate) prefix: String,
 
-    /// Write the digest into this file's #[digest] item (created if
+    /// Write the digest into this file's `#[digest]` item (created if
     /// missing), replacing its digest.
     #[arg(long, value_name = "FILE")]
     pub(crate) file: Option<PathBuf>,
@@ -388,11 +388,11 @@ pub(crate) struct TokenArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct DigestArgs {
-    /// The #[digest] item's name.
+    /// The `#[digest]` item's name.
     #[arg(long)]
     pub(crate) name: String,
 
-    /// Write the digest into this file's #[digest] item instead of stdout.
+    /// Write the digest into this file's `#[digest]` item instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub(crate) file: Option<PathBuf>,
 
