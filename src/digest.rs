@@ -240,3 +240,30 @@ fn token_digest(name: &str, token: &str) -> Result<String, Error> {
         &mac,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stand_in_of_an_item_with_a_compile_error_accepts_nothing() {
+        let invalid = crate::private::INVALID_DIGEST;
+        assert_eq!(invalid.name(), "INVALID");
+        assert!(!invalid.verify(""));
+        assert!(!invalid.verify("INVALID"));
+    }
+
+    #[test]
+    fn a_minted_token_verifies_against_its_digest_and_errors_never_hold_it() {
+        let (token, digest) = mint("PARTNER", "partner").unwrap();
+        let record = sealant_format::record::encode_digest_record("PARTNER", &[&digest]).unwrap();
+        let item = Digest::from_record(Box::leak(record.into_boxed_slice()));
+        assert!(item.verify(&token));
+        assert!(!item.verify(&token[..token.len() - 1]));
+        let again = digest_of("PARTNER", &token).unwrap();
+        assert_ne!(again, digest, "each digest has its own salt");
+        let error = mint("PARTNER", "Bad Prefix").unwrap_err().to_string();
+        assert!(error.contains("prefix"), "{error}");
+        assert!(!format!("{item:?}").contains(&token[token.len() - 72..]));
+    }
+}
