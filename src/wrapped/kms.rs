@@ -31,17 +31,7 @@ pub(super) fn wrap(
     ));
     plaintext.zeroize();
     let answer = kms.call("Encrypt", &body)?;
-    let blob = answer
-        .get("CiphertextBlob")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|blob| Base64::decode_vec(blob).ok())
-        .ok_or_else(|| {
-            kms.error(
-                "the answer holds no ciphertext",
-                "check AWS_ENDPOINT_URL_KMS",
-            )
-        })?;
-    Ok(blob)
+    kms.ciphertext_of(&answer)
 }
 
 /// Unwraps `line`; the key text, zeroized on drop.
@@ -61,16 +51,7 @@ pub(super) fn rewrap(line: &WrappedKey<'_>) -> Result<Vec<u8>, Error> {
         Base64::encode_string(line.ciphertext()),
     );
     let answer = kms.call("ReEncrypt", &body)?;
-    answer
-        .get("CiphertextBlob")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|blob| Base64::decode_vec(blob).ok())
-        .ok_or_else(|| {
-            kms.error(
-                "the answer holds no ciphertext",
-                "check AWS_ENDPOINT_URL_KMS",
-            )
-        })
+    kms.ciphertext_of(&answer)
 }
 
 /// Unwraps `line` and asks STS who the caller is: the key text, the
@@ -166,6 +147,20 @@ impl Kms {
             reason,
             hint,
         )
+    }
+
+    /// The `CiphertextBlob` of an `Encrypt` or `ReEncrypt` answer, decoded.
+    fn ciphertext_of(&self, answer: &serde_json::Value) -> Result<Vec<u8>, Error> {
+        answer
+            .get("CiphertextBlob")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|blob| Base64::decode_vec(blob).ok())
+            .ok_or_else(|| {
+                self.error(
+                    "the answer holds no ciphertext",
+                    "check AWS_ENDPOINT_URL_KMS",
+                )
+            })
     }
 
     /// Asks KMS to decrypt `line`'s ciphertext with its context.

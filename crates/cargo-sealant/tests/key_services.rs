@@ -114,6 +114,11 @@ fn with_aws(dir: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Ou
     })
 }
 
+/// `reveal API_TOKEN` in `dir`'s tree with the variables `env`.
+fn reveal_with(dir: &Path, env: &[(&str, &str)]) -> Output {
+    with_aws(dir, &["reveal", "API_TOKEN", "src", "--force"], b"", env)
+}
+
 /// The key's line, wrapped by `endpoint`'s KMS key `arn` with `user`'s
 /// access key.
 fn kms_wrap(dir: &Path, key: &Path, endpoint: &str, arn: &str, user: &(String, String)) -> String {
@@ -518,12 +523,7 @@ fn a_token_file_or_a_service_account_login_unwraps() {
             "{login:?}: {stdout}{}",
             text(&checked.stderr)
         );
-        let opened = with_aws(
-            dir.path(),
-            &["reveal", "API_TOKEN", "src", "--force"],
-            b"",
-            &env,
-        );
+        let opened = reveal_with(dir.path(), &env);
         assert_eq!(
             text(&opened.stdout),
             "tok_live_123",
@@ -532,10 +532,8 @@ fn a_token_file_or_a_service_account_login_unwraps() {
         );
     }
     // A role the token is not bound to: refused by the server, and said so.
-    let refused = with_aws(
+    let refused = reveal_with(
         dir.path(),
-        &["reveal", "API_TOKEN", "src", "--force"],
-        b"",
         &[
             ("SEALANT_KEY", &line),
             ("BAO_ADDR", &bao.addr),
@@ -570,10 +568,8 @@ fn a_kms_wrapped_key_opens_with_a_decrypt_only_user_and_nothing_else() {
     assert!(!line.contains(&key_hex(&key)));
 
     let reveal = |user: &(String, String)| {
-        with_aws(
+        reveal_with(
             dir.path(),
-            &["reveal", "API_TOKEN", "src", "--force"],
-            b"",
             &[
                 ("SEALANT_KEY", &line),
                 ("AWS_ACCESS_KEY_ID", &user.0),
@@ -631,10 +627,8 @@ fn wrong_aws_credentials_are_named_and_never_shown() {
         ),
         ("AKIAIOSFODNN7EXAMPLE", wrong_secret, "InvalidClientTokenId"),
     ] {
-        let refused = with_aws(
+        let refused = reveal_with(
             dir.path(),
-            &["reveal", "API_TOKEN", "src", "--force"],
-            b"",
             &[
                 ("SEALANT_KEY", &line),
                 ("AWS_ACCESS_KEY_ID", key_id),
@@ -651,10 +645,8 @@ fn wrong_aws_credentials_are_named_and_never_shown() {
         );
     }
     // Half a pair is a clear error before any request.
-    let half = with_aws(
+    let half = reveal_with(
         dir.path(),
-        &["reveal", "API_TOKEN", "src", "--force"],
-        b"",
         &[
             ("SEALANT_KEY", &line),
             ("AWS_ACCESS_KEY_ID", &aws.service.0),
@@ -684,10 +676,8 @@ fn a_kms_line_relabelled_with_another_environment_or_kid_does_not_unwrap() {
         line.replace(":production:", ":staging:"),
         line.replacen(&kid, "00000000", 1),
     ] {
-        let refused = with_aws(
+        let refused = reveal_with(
             dir.path(),
-            &["reveal", "API_TOKEN", "src", "--force"],
-            b"",
             &[
                 ("SEALANT_KEY", &bad),
                 ("AWS_ACCESS_KEY_ID", &aws.service.0),
@@ -716,10 +706,8 @@ fn kms_down_or_silent_fails_within_the_bound() {
         &aws.developer,
     );
     let reveal = |endpoint: &str| {
-        with_aws(
+        reveal_with(
             dir.path(),
-            &["reveal", "API_TOKEN", "src", "--force"],
-            b"",
             &[
                 ("SEALANT_KEY", &line),
                 ("AWS_ACCESS_KEY_ID", &aws.service.0),
@@ -813,12 +801,7 @@ fn every_aws_credential_source_unwraps_and_check_names_it() {
             text(&checked.stderr)
         );
         assert!(!stdout.contains(&key_hex(&key)));
-        let opened = with_aws(
-            dir.path(),
-            &["reveal", "API_TOKEN", "src", "--force"],
-            b"",
-            &env,
-        );
+        let opened = reveal_with(dir.path(), &env);
         assert_eq!(
             text(&opened.stdout),
             "tok_live_123",
@@ -827,10 +810,8 @@ fn every_aws_credential_source_unwraps_and_check_names_it() {
         );
     }
     // No source at all: one error that says what was looked for.
-    let none = with_aws(
+    let none = reveal_with(
         dir.path(),
-        &["reveal", "API_TOKEN", "src", "--force"],
-        b"",
         &[
             ("SEALANT_KEY", &line),
             ("AWS_ENDPOINT_URL", &aws.open_endpoint),
@@ -1077,12 +1058,7 @@ fn rewrap_wraps_in_place_or_moves_service_and_a_failure_changes_nothing() {
     let opens = |line: &str| {
         let mut with_key = env.to_vec();
         with_key.push(("SEALANT_KEY", line));
-        let output = with_aws(
-            dir.path(),
-            &["reveal", "API_TOKEN", "src", "--force"],
-            b"",
-            &with_key,
-        );
+        let output = reveal_with(dir.path(), &with_key);
         text(&output.stdout) == "tok_live_123"
     };
     let (ok, stderr) = run(
