@@ -444,9 +444,11 @@ impl Keyring {
     pub fn open(&self, blob: &Blob<'_>) -> Result<SecretString, Error> {
         let mut buffer = [0u8; sealant_format::MAX_ASSOCIATED_DATA_LEN];
         let aad = sealant_format::write_associated_data(blob.name(), blob.kid(), &mut buffer)
-            .ok_or(Error::Name(sealant_format::NameError::TooLong {
-                len: blob.name().len(),
-            }))?;
+            .ok_or_else(|| {
+                Error::Name(sealant_format::NameError::TooLong {
+                    len: blob.name().len(),
+                })
+            })?;
         self.open_parts(blob.name(), aad, blob.kid(), blob.nonce(), blob.sealed())
     }
 

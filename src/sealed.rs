@@ -46,6 +46,36 @@ pub(crate) enum Parts {
     V2(RecordV2<'static>),
 }
 
+impl Parts {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Parts::V1(record) => record.name(),
+            Parts::V2(record) => record.name,
+        }
+    }
+
+    pub(crate) fn key_var(&self) -> &'static str {
+        match self {
+            Parts::V1(record) => record.key_var,
+            Parts::V2(record) => record.key_var,
+        }
+    }
+}
+
+/// What a keyring keeps of a v2 secret once it opened, so that its next
+/// unseal costs no HPKE export. A v1 secret needs nothing kept: its key is
+/// the ring's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "v2"), allow(dead_code))]
+pub(crate) enum Keep {
+    /// The blob's exported key (32 bytes): what `unseal_all` keeps of
+    /// every secret, which may not be unsealed again.
+    Derived,
+    /// Its AES-GCM state as well: what `Sealed::unseal` keeps of a secret
+    /// a service uses.
+    Ready,
+}
+
 /// What opening a secret gave, and which blob it opened.
 pub(crate) struct Opening {
     pub(crate) plaintext: SecretString,
@@ -92,19 +122,13 @@ impl Sealed {
 
     /// The secret's name, which the ciphertext is bound to.
     pub fn name(&self) -> &'static str {
-        match self.parts() {
-            Parts::V1(record) => record.name(),
-            Parts::V2(record) => record.name,
-        }
+        self.parts().name()
     }
 
     /// The environment variable whose keys open this secret:
     /// `SEALANT_KEY` unless the item says `#[secret(key_var = "...")]`.
     pub fn key_var(&self) -> &'static str {
-        match self.parts() {
-            Parts::V1(record) => record.key_var,
-            Parts::V2(record) => record.key_var,
-        }
+        self.parts().key_var()
     }
 
     /// The id of the key this secret was sealed with. For an item with one
@@ -146,7 +170,7 @@ impl Sealed {
     /// For a secret with one blob per environment, the blob opened is the
     /// one whose key the variable holds; see [`unseal_all`](crate::unseal_all).
     pub fn unseal(&self) -> Result<SecretString, Error> {
-        self.audited(self.open_here(true))
+        self.audited(self.open_here(&self.parts(), Keep::Ready))
     }
 
     /// Decrypts the secret with the keys of `keyring`.
@@ -154,7 +178,7 @@ impl Sealed {
     /// A v2 secret's own key is kept in the ring once it opened, so that
     /// its next unseal costs what a v1 secret's does.
     pub fn unseal_with(&self, keyring: &Keyring) -> Result<SecretString, Error> {
-        self.audited(self.open(keyring, &self.parts(), true))
+        self.audited(self.open(keyring, &self.parts(), Keep::Ready))
     }
 
     /// The plaintext of an opening, after its audit event.
@@ -166,24 +190,21 @@ impl Sealed {
         opening.map(|opening| opening.plaintext)
     }
 
-    /// [`Sealed::unseal`], saying which blob opened; `keep` as
-    /// `Keyring::open_record` takes it.
-    pub(crate) fn open_here(&self, keep: bool) -> Result<Opening, Error> {
-        let parts = self.parts();
-        let key_var = match parts {
-            Parts::V1(record) => record.key_var,
-            Parts::V2(record) => record.key_var,
-        };
-        with_process_keyring(key_var, |keyring| self.open(keyring, &parts, keep))?
+    /// [`Sealed::unseal`] of this secret's record as `parts` reads it,
+    /// saying which blob opened.
+    pub(crate) fn open_here(&self, parts: &Parts, keep: Keep) -> Result<Opening, Error> {
+        with_process_keyring(parts.key_var(), |keyring| self.open(keyring, parts, keep))?
     }
 
-    /// [`Sealed::unseal_with`], saying which blob opened.
-    pub(crate) fn open_in(&self, keyring: &Keyring, keep: bool) -> Result<Opening, Error> {
-        self.open(keyring, &self.parts(), keep)
-    }
-
+    /// [`Sealed::unseal_with`] of this secret's record as `parts` reads
+    /// it, saying which blob opened.
     #[cfg_attr(not(feature = "v2"), allow(unused_variables))]
-    fn open(&self, keyring: &Keyring, parts: &Parts, keep: bool) -> Result<Opening, Error> {
+    pub(crate) fn open(
+        &self,
+        keyring: &Keyring,
+        parts: &Parts,
+        keep: Keep,
+    ) -> Result<Opening, Error> {
         match parts {
             Parts::V1(record) => {
                 let kid = Kid::from_bytes(record.kid);

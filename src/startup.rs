@@ -5,7 +5,7 @@ use std::fmt;
 
 use sealant_format::Kid;
 
-use crate::sealed::process_keyring;
+use crate::sealed::{Keep, Opening, Parts, process_keyring};
 use crate::{Error, Failure, Sealed, Warning, private::SEALANT_RECORDS};
 
 /// What [`unseal_all`] did: how many secrets it opened, under which keys.
@@ -123,17 +123,19 @@ fn records(mut rest: &'static [u8]) -> impl Iterator<Item = Sealed> {
 /// or a tampered blob then stops at startup, with one error that lists every
 /// secret that failed and why, instead of failing later on the first request
 /// that needs a secret. The keys it loads stay loaded for
-/// [`Sealed::unseal`].
+/// [`Sealed::unseal`], and so does the key it derived for each v2 secret,
+/// so that the unseal that follows costs no key agreement and no HPKE export.
 pub fn unseal_all() -> Result<Report, Error> {
     unseal_each(all())
 }
 
 /// [`unseal_all`] over the given secrets rather than all of the binary's.
 pub fn unseal_each(secrets: impl IntoIterator<Item = Sealed>) -> Result<Report, Error> {
-    let secrets: Vec<Sealed> = secrets.into_iter().collect();
+    let secrets = read(secrets);
     #[cfg(feature = "v2")]
     {
-        let mut vars: Vec<&'static str> = secrets.iter().map(Sealed::key_var).collect();
+        let mut vars: Vec<&'static str> =
+            secrets.iter().map(|(_, parts)| parts.key_var()).collect();
         vars.sort_unstable();
         vars.dedup();
         for var in vars {
@@ -150,7 +152,11 @@ pub fn unseal_each(secrets: impl IntoIterator<Item = Sealed>) -> Result<Report, 
         key_vars.push(var);
         process_keyring(var).map_or_else(|_| Vec::new(), |ring| ring.warnings().to_vec())
     };
-    report(secrets, |sealed| sealed.open_here(false), warnings)
+    report(
+        secrets,
+        |sealed, parts| sealed.open_here(parts, Keep::Derived),
+        warnings,
+    )
 }
 
 /// [`unseal_all`] over the given secrets with the keys of `keyring`
@@ -160,26 +166,32 @@ pub fn unseal_each_with(
     secrets: impl IntoIterator<Item = Sealed>,
     keyring: &crate::Keyring,
 ) -> Result<Report, Error> {
-    let secrets: Vec<Sealed> = secrets.into_iter().collect();
+    let secrets = read(secrets);
     #[cfg(feature = "v2")]
     prepare(&secrets, None, keyring);
     report(
         secrets,
-        |sealed| sealed.open_in(keyring, false),
+        |sealed, parts| sealed.open(keyring, parts, Keep::Derived),
         |_| Vec::new(),
     )
+}
+
+/// Each secret with its record read, once: the passes below all need it.
+fn read(secrets: impl IntoIterator<Item = Sealed>) -> Vec<(Sealed, Parts)> {
+    secrets
+        .into_iter()
+        .map(|sealed| (sealed, sealed.parts()))
+        .collect()
 }
 
 /// Does ahead, on every core, the key agreements that opening the v2
 /// secrets of `secrets` whose keys come from `var` (any, if `None`) needs.
 #[cfg(feature = "v2")]
-fn prepare(secrets: &[Sealed], var: Option<&str>, keyring: &crate::Keyring) {
+fn prepare(secrets: &[(Sealed, Parts)], var: Option<&str>, keyring: &crate::Keyring) {
     let records: Vec<_> = secrets
         .iter()
-        .filter_map(|sealed| match sealed.parts() {
-            crate::sealed::Parts::V2(record) if var.is_none_or(|var| record.key_var == var) => {
-                Some(record)
-            }
+        .filter_map(|(_, parts)| match parts {
+            Parts::V2(record) if var.is_none_or(|var| record.key_var == var) => Some(*record),
             _ => None,
         })
         .collect();
@@ -189,42 +201,39 @@ fn prepare(secrets: &[Sealed], var: Option<&str>, keyring: &crate::Keyring) {
 /// Opens each secret with `open`, and reports; `warnings` gives a key
 /// variable's warnings the first time it is met.
 fn report(
-    secrets: impl IntoIterator<Item = Sealed>,
-    mut open: impl FnMut(&Sealed) -> Result<crate::sealed::Opening, Error>,
+    secrets: Vec<(Sealed, Parts)>,
+    mut open: impl FnMut(&Sealed, &Parts) -> Result<Opening, Error>,
     mut warnings: impl FnMut(&'static str) -> Vec<Warning>,
 ) -> Result<Report, Error> {
-    let mut total = 0;
+    let total = secrets.len();
     let mut report = Report {
         unsealed: 0,
         kids: BTreeMap::new(),
         environments: BTreeMap::new(),
-        secrets: Vec::new(),
+        secrets: Vec::with_capacity(total),
         warnings: Vec::new(),
     };
     let mut failures = Vec::new();
-    for sealed in secrets {
-        total += 1;
-        report.warnings.extend(warnings(sealed.key_var()));
-        match open(&sealed) {
+    for (sealed, parts) in &secrets {
+        let name = parts.name();
+        report.warnings.extend(warnings(parts.key_var()));
+        match open(sealed, parts) {
             Ok(opening) => {
-                crate::audit::opened(sealed.name(), opening.env, opening.kid);
+                crate::audit::opened(name, opening.env, opening.kid);
                 report.unsealed += 1;
                 *report.kids.entry(opening.kid).or_default() += 1;
                 if let Some(env) = opening.env {
                     *report.environments.entry(env).or_default() += 1;
                 }
                 report.secrets.push(Unsealed {
-                    name: sealed.name(),
+                    name,
                     environment: opening.env,
                     kid: opening.kid,
                 });
             }
             Err(error) => {
-                crate::audit::refused(&sealed, &error);
-                failures.push(Failure {
-                    name: sealed.name(),
-                    error,
-                });
+                crate::audit::refused(sealed, &error);
+                failures.push(Failure { name, error });
             }
         }
     }

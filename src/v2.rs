@@ -10,10 +10,11 @@
 //! (`sealant_format::associated_data_v2`). One encapsulation may seal many
 //! blobs ([`Recipient::sealer`]): each still gets a key of its own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use hpke::aead::ExportOnlyAead;
 use hpke::kdf::HkdfSha256;
@@ -24,10 +25,10 @@ use sealant_format::{
     NONCE_LEN, V2_NONCE_LEN, X25519_LEN,
 };
 use secrecy::SecretString;
-use zeroize::{Zeroize as _, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::key::{Key, Nonce, kid_of};
-use crate::sealed::Opening;
+use crate::sealed::{Keep, Opening};
 use crate::{Error, Keyring};
 use sealant_format::record::{BlobParts, RecordV2};
 
@@ -151,9 +152,10 @@ impl Sealer {
     ) -> Result<String, Error> {
         sealant_format::validate_name(name)?;
         let context = sealant_format::exporter_context_v2(&self.env, name, &nonce);
-        let (key, gcm_nonce) = blob_key(self.kid, |out| self.context.export(&context, out))?;
+        let (key, gcm_nonce) = export_key(|out| self.context.export(&context, out));
+        let key = Key::with_kid(key, self.kid);
         let aad = sealant_format::associated_data_v2(&self.env, name, self.kid, &self.enc, &nonce);
-        let mut sealed = key.encrypt(&aad, &gcm_nonce, plaintext);
+        let mut sealed = key.encrypt(&aad, &Nonce::from(gcm_nonce), plaintext);
         let blob = BlobV2::new(
             &self.env,
             name,
@@ -298,6 +300,7 @@ impl Receiver {
             });
         }
         let (key, gcm) = self.blob_key(blob.env(), blob.name(), blob.nonce())?;
+        let key = Key::with_kid(key, self.kid);
         key.open(blob.name(), &blob.associated_data(), &gcm, blob.sealed())
     }
 }
@@ -310,17 +313,14 @@ impl Receiver {
         env: &str,
         name: &str,
         nonce: &[u8; V2_NONCE_LEN],
-    ) -> Result<(Key, [u8; NONCE_LEN]), Error> {
+    ) -> Result<(Zeroizing<[u8; KEY_LEN]>, [u8; NONCE_LEN]), Error> {
         let mut buffer = [0u8; MAX_ASSOCIATED_DATA_V2_LEN];
         let context = sealant_format::write_exporter_context_v2(env, name, nonce, &mut buffer)
-            .ok_or(Error::Authentication {
+            .ok_or_else(|| Error::Authentication {
                 name: name.to_owned(),
                 kid: self.kid,
             })?;
-        let (key, gcm_nonce) = blob_key(self.kid, |out| self.context.export(context, out))?;
-        let mut gcm = [0u8; NONCE_LEN];
-        gcm.copy_from_slice(&gcm_nonce);
-        Ok((key, gcm))
+        Ok(export_key(|out| self.context.export(context, out)))
     }
 }
 
@@ -344,21 +344,68 @@ impl fmt::Debug for Identity {
 /// encapsulated key (one X25519 each), and the key of each embedded secret
 /// it opened (one HPKE export each), so that the next unseal of that secret
 /// costs one AES-GCM decryption, as a v1 secret does. All of it is secret
-/// key material, zeroized when the ring drops.
+/// key material, zeroized when the ring drops; each entry is boxed, so that
+/// a map that grows moves pointers, never keys, into memory it frees.
 #[derive(Default)]
 pub(crate) struct Cache {
-    receivers: RwLock<HashMap<Encapsulation, Arc<Receiver>>>,
-    opened: RwLock<HashMap<usize, Box<OpenedBlob>>>,
+    receivers: RwLock<HashMap<Encapsulation, Arc<Receiver>, FixedState>>,
+    opened: RwLock<HashMap<usize, Box<OpenedBlob>, FixedState>>,
 }
+
+// The maps' keys are the binary's own records and encapsulated keys, not
+// input an attacker chooses, so they need a fast hash, not a keyed one
+// (SipHash was a tenth of a batch's unseal).
+type FixedState = foldhash::fast::FixedState;
 
 /// An encapsulated key, under the kid of the key it was made for.
 type Encapsulation = (Kid, [u8; ENC_LEN]);
 
-/// An embedded secret's blob that opened, with its key.
+/// An encapsulation to agree on, with the name of a secret sealed under it.
+type Wanted = (Kid, &'static [u8; ENC_LEN], &'static str);
+
+/// An embedded secret's blob that opened, with its key: the exported bytes
+/// (32), and from its second unseal on, its AES-GCM state too (about
+/// 1.1 KB, mostly the `aes` and `polyval` crates' run-time backend unions).
+/// Most services unseal a secret once, at startup, to build a client: for
+/// those a kept state would be a page fault every four secrets and never
+/// used, while making one costs about 0.2 µs.
 struct OpenedBlob {
-    key: Key,
+    key: Zeroizing<[u8; KEY_LEN]>,
     nonce: [u8; NONCE_LEN],
     blob: BlobParts<'static>,
+    unsealed: AtomicBool,
+    ready: OnceLock<Box<Key>>,
+}
+
+impl OpenedBlob {
+    fn new(
+        key: Zeroizing<[u8; KEY_LEN]>,
+        nonce: [u8; NONCE_LEN],
+        blob: BlobParts<'static>,
+    ) -> Self {
+        Self {
+            key,
+            nonce,
+            blob,
+            unsealed: AtomicBool::new(false),
+            ready: OnceLock::new(),
+        }
+    }
+
+    /// Opens the blob again. An unseal ([`Keep::Ready`]) of a secret
+    /// that was unsealed before keeps its AES-GCM state.
+    fn open(&self, name: &str, keep: Keep) -> Result<SecretString, Error> {
+        let kid = Kid::from_bytes(self.blob.kid);
+        let made = || Key::with_kid(self.key.clone(), kid);
+        if let Some(key) = self.ready.get() {
+            return open_with(key, &self.nonce, name, &self.blob);
+        }
+        if keep == Keep::Ready && self.unsealed.swap(true, Ordering::Relaxed) {
+            let key = self.ready.get_or_init(|| Box::new(made()));
+            return open_with(key, &self.nonce, name, &self.blob);
+        }
+        open_with(&made(), &self.nonce, name, &self.blob)
+    }
 }
 
 impl Keyring {
@@ -403,15 +450,13 @@ impl Keyring {
 
     /// Opens the blob of an embedded v2 secret that this ring's keys open.
     /// `id` tells the secret's record apart from every other one (its
-    /// address). With `keep`, the secret's key is kept under it once it
-    /// opened, so that its next unseal costs a v1 unseal; `unseal_all`
-    /// does not keep them (half its time would go to keeping keys of
-    /// secrets that may be unsealed once), `Sealed::unseal` does.
+    /// address). Once the blob opened, its key is kept under `id` as
+    /// `keep` says, so that the next unseal costs no HPKE export.
     pub(crate) fn open_record(
         &self,
         record: &RecordV2<'static>,
         id: usize,
-        keep: bool,
+        keep: Keep,
     ) -> Result<Opening, Error> {
         {
             let opened = self
@@ -420,7 +465,7 @@ impl Keyring {
                 .read()
                 .unwrap_or_else(PoisonError::into_inner);
             if let Some(opened) = opened.get(&id) {
-                let plaintext = open_with(&opened.key, &opened.nonce, record.name, &opened.blob)?;
+                let plaintext = opened.open(record.name, keep)?;
                 return Ok(Opening {
                     plaintext,
                     env: Some(opened.blob.env),
@@ -432,16 +477,14 @@ impl Keyring {
         let kid = Kid::from_bytes(blob.kid);
         let receiver = self.receiver(record.name, kid, blob.enc)?;
         let (key, nonce) = receiver.blob_key(blob.env, record.name, blob.nonce)?;
-        let plaintext = open_with(&key, &nonce, record.name, &blob)?;
+        let opened = Box::new(OpenedBlob::new(key, nonce, blob));
+        let plaintext = opened.open(record.name, keep)?;
         // Kept only once it opened: a tampered blob fails every time.
-        if keep {
-            let opened = Box::new(OpenedBlob { key, nonce, blob });
-            self.cache
-                .opened
-                .write()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(id, opened);
-        }
+        self.cache
+            .opened
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, opened);
         Ok(Opening {
             plaintext,
             env: Some(blob.env),
@@ -449,30 +492,17 @@ impl Keyring {
         })
     }
 
-    /// Does the key agreements that opening `records` needs, on every core,
-    /// so that `unseal_all` of secrets each sealed by its own `set` does
-    /// not wait for them one after another (each is two X25519 scalar
-    /// multiplications). What cannot be prepared here (a thread that does
-    /// not start, a blob that does not open) is left to the caller's own
-    /// pass, which reports it.
+    /// Does the key agreements that opening `records` needs before they
+    /// are opened, on every core, so that `unseal_all` of secrets each
+    /// sealed by its own `set` does not wait for them one after another
+    /// (each is two X25519 scalar multiplications). The threads take the
+    /// next agreement from a shared counter: a thread that the scheduler
+    /// starts late (milliseconds on a virtual machine whose other vCPU
+    /// sleeps) takes fewer, and one that does not start leaves them all to
+    /// this one. What cannot be prepared here (a blob that does not open)
+    /// is left to the caller's own pass, which reports it.
     pub(crate) fn prepare(&self, records: &[RecordV2<'static>]) {
-        let mut wanted: Vec<(Kid, &'static [u8; ENC_LEN], &'static str)> = Vec::new();
-        {
-            let known = self
-                .cache
-                .receivers
-                .read()
-                .unwrap_or_else(PoisonError::into_inner);
-            let mut seen = std::collections::HashSet::new();
-            for record in records {
-                if let Ok(blob) = self.choose(record) {
-                    let kid = Kid::from_bytes(blob.kid);
-                    if !known.contains_key(&(kid, *blob.enc)) && seen.insert((kid, *blob.enc)) {
-                        wanted.push((kid, blob.enc, record.name));
-                    }
-                }
-            }
-        }
+        let wanted = self.unprepared(records);
         // A thread is worth starting for a few key agreements (about
         // 90 µs each), not for one; asking for the core count reads
         // cgroup files, so only then.
@@ -481,31 +511,63 @@ impl Keyring {
         }
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let threads = cores.min(wanted.len() / 4);
-        if threads < 2 {
-            return;
+        if threads >= 2 {
+            self.agree(&wanted, threads);
         }
-        let agree = |chunk: &[(Kid, &'static [u8; ENC_LEN], &'static str)]| {
-            chunk
-                .iter()
-                .filter_map(|&(kid, enc, name)| {
-                    let identity = self.identities.iter().find(|i| i.kid() == kid)?;
-                    let receiver = identity.receiver_of(name, kid, enc).ok()?;
-                    Some(((kid, *enc), receiver))
-                })
-                .collect::<Vec<(Encapsulation, Receiver)>>()
+    }
+
+    /// The encapsulations that opening `records` needs and that this ring
+    /// has no receiver for yet, each once, with a secret's name that uses
+    /// it (for errors).
+    fn unprepared(&self, records: &[RecordV2<'static>]) -> Vec<Wanted> {
+        let known = self
+            .cache
+            .receivers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut wanted = Vec::new();
+        let mut seen = HashSet::with_hasher(FixedState::default());
+        let mut last = None;
+        for record in records {
+            let Ok(blob) = self.choose(record) else {
+                continue;
+            };
+            // A batch shares one encapsulation: most records repeat the
+            // one before.
+            let encapsulation = (Kid::from_bytes(blob.kid), *blob.enc);
+            if last == Some(encapsulation) {
+                continue;
+            }
+            last = Some(encapsulation);
+            if !known.contains_key(&encapsulation) && seen.insert(encapsulation) {
+                wanted.push((encapsulation.0, blob.enc, record.name));
+            }
+        }
+        wanted
+    }
+
+    /// Makes the receivers of `wanted` on `threads` threads, this one
+    /// included, and keeps them.
+    fn agree(&self, wanted: &[Wanted], threads: usize) {
+        let next = AtomicUsize::new(0);
+        let agree = || {
+            let mut made: Vec<(Encapsulation, Receiver)> = Vec::new();
+            while let Some(&(kid, enc, name)) = wanted.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let Some(identity) = self.identities.iter().find(|i| i.kid() == kid) else {
+                    continue;
+                };
+                if let Ok(receiver) = identity.receiver_of(name, kid, enc) {
+                    made.push(((kid, *enc), receiver));
+                }
+            }
+            made
         };
-        let mut chunks = wanted.chunks(wanted.len().div_ceil(threads));
-        let own = chunks.next().unwrap_or_default();
         let made: Vec<(Encapsulation, Receiver)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks
-                .filter_map(|chunk| {
-                    std::thread::Builder::new()
-                        .spawn_scoped(scope, move || agree(chunk))
-                        .ok()
-                })
+            let handles: Vec<_> = (1..threads)
+                .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, agree).ok())
                 .collect();
-            // This thread takes the first share.
-            let mut made = agree(own);
+            // This thread takes agreements too, until none is left.
+            let mut made = agree();
             for handle in handles {
                 made.extend(handle.join().unwrap_or_default());
             }
@@ -560,13 +622,10 @@ impl Keyring {
                 has: has(),
             });
         };
-        let mut envs: Vec<String> = vec![blob.env.to_owned()];
-        envs.extend(
-            opens
-                .filter(|other| other.env != blob.env)
-                .map(|other| other.env.to_owned()),
-        );
-        if envs.len() > 1 {
+        let mut others = opens.filter(|other| other.env != blob.env).peekable();
+        if others.peek().is_some() {
+            let mut envs: Vec<String> = vec![blob.env.to_owned()];
+            envs.extend(others.map(|other| other.env.to_owned()));
             return Err(Error::AmbiguousEnvironment {
                 name: name.to_owned(),
                 envs,
@@ -605,27 +664,26 @@ fn open_with(
         blob.nonce,
         &mut buffer,
     )
-    .ok_or(Error::Authentication {
+    .ok_or_else(|| Error::Authentication {
         name: name.to_owned(),
         kid,
     })?;
     key.open(name, aad, nonce, blob.sealed)
 }
 
-/// A blob's AES-256-GCM key and nonce, from [`EXPORT_LEN`] bytes that
+/// A blob's AES-256-GCM key and nonce, from the [`EXPORT_LEN`] bytes that
 /// `export` writes.
-fn blob_key(
-    kid: Kid,
+fn export_key(
     export: impl FnOnce(&mut [u8]) -> Result<(), hpke::HpkeError>,
-) -> Result<(Key, Nonce), Error> {
+) -> (Zeroizing<[u8; KEY_LEN]>, [u8; NONCE_LEN]) {
     let mut exported = Zeroizing::new([0u8; EXPORT_LEN]);
     // The exporter refuses only lengths over 255 hash blocks.
     export(&mut exported[..]).expect("44 bytes are far below HPKE's export limit");
-    let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
-    bytes.copy_from_slice(&exported[..KEY_LEN]);
-    let nonce = Nonce::try_from(&exported[KEY_LEN..]).expect("the rest of the export is 12 bytes");
-    exported.zeroize();
-    Ok((Key::with_kid(bytes, kid), nonce))
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    key.copy_from_slice(&exported[..KEY_LEN]);
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce.copy_from_slice(&exported[KEY_LEN..]);
+    (key, nonce)
 }
 
 /// The random source of one encapsulation: it hands out the 32 bytes of
@@ -877,5 +935,116 @@ mod tests {
         }
         let sealer = identity.recipient().sealer("test").unwrap();
         assert!(matches!(sealer.seal("a/b", b"x"), Err(Error::Name(_))));
+    }
+    /// A ring holding `identity`, and a record (leaked, as embedded ones
+    /// are static) of the secret `name` holding `blob`.
+    fn ring_and_record(
+        identity: &Identity,
+        name: &str,
+        blob: &str,
+    ) -> (Keyring, RecordV2<'static>) {
+        let ring = Keyring::parse("test", &identity.expose_text()).unwrap();
+        let parsed = BlobV2::parse(blob).unwrap();
+        let bytes = RecordV2::encode(name, "SEALANT_KEY", &[BlobParts::of(&parsed)]).unwrap();
+        let (record, _) = RecordV2::decode(bytes.leak()).unwrap();
+        (ring, record)
+    }
+
+    fn ready(ring: &Keyring, id: usize) -> Option<bool> {
+        let opened = ring.cache.opened.read().unwrap();
+        opened.get(&id).map(|opened| opened.ready.get().is_some())
+    }
+
+    #[test]
+    fn an_opened_secret_keeps_its_key_and_its_aes_state_from_its_second_unseal() {
+        let identity = Identity::generate().unwrap();
+        let blob = identity.recipient().seal("test", "TOKEN", b"tok").unwrap();
+        let (ring, record) = ring_and_record(&identity, "TOKEN", &blob);
+        let id = record.name.as_ptr() as usize;
+        let open = |keep| {
+            let opening = ring.open_record(&record, id, keep).unwrap();
+            assert_eq!(opening.plaintext.expose_secret(), "tok");
+            assert_eq!(opening.env, Some("test"));
+            assert_eq!(opening.kid, identity.kid());
+        };
+        assert_eq!(ready(&ring, id), None);
+        // unseal_all keeps the exported key only, however often it runs.
+        open(Keep::Derived);
+        open(Keep::Derived);
+        assert_eq!(ready(&ring, id), Some(false));
+        // An unseal after it uses the key; the next one keeps the state.
+        open(Keep::Ready);
+        assert_eq!(ready(&ring, id), Some(false));
+        open(Keep::Ready);
+        assert_eq!(ready(&ring, id), Some(true));
+        open(Keep::Ready);
+        open(Keep::Derived);
+        assert_eq!(ring.cache.receivers.read().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_blob_that_does_not_open_is_never_kept() {
+        let identity = Identity::generate().unwrap();
+        let blob = identity.recipient().seal("test", "TOKEN", b"tok").unwrap();
+        // The last hex digit of the tag, changed.
+        let last = blob.chars().last().unwrap();
+        let flipped = format!(
+            "{}{}",
+            &blob[..blob.len() - 1],
+            if last == '0' { '1' } else { '0' }
+        );
+        let (ring, record) = ring_and_record(&identity, "TOKEN", &flipped);
+        let id = record.name.as_ptr() as usize;
+        for keep in [Keep::Derived, Keep::Ready, Keep::Ready] {
+            assert!(matches!(
+                ring.open_record(&record, id, keep),
+                Err(Error::Authentication { .. })
+            ));
+        }
+        assert_eq!(ready(&ring, id), None);
+    }
+
+    #[test]
+    fn threads_agree_on_every_encapsulation_once_and_skip_what_fails() {
+        let identity = Identity::generate().unwrap();
+        let ring = Keyring::parse("test", &identity.expose_text()).unwrap();
+        let mut records: Vec<RecordV2<'static>> = (0..13)
+            .map(|i| {
+                let name = format!("S{i}");
+                let blob = identity.recipient().seal("test", &name, b"v").unwrap();
+                ring_and_record(&identity, &name, &blob).1
+            })
+            .collect();
+        // Two blobs of one batch: one agreement for both.
+        let sealer = identity.recipient().sealer("test").unwrap();
+        for name in ["BATCH_A", "BATCH_B"] {
+            let blob = sealer.seal(name, b"v").unwrap();
+            records.push(ring_and_record(&identity, name, &blob).1);
+        }
+        // An encapsulated key that is the X25519 identity point: HPKE
+        // refuses its all-zero shared secret.
+        let good = identity.recipient().seal("test", "ZERO", b"v").unwrap();
+        let enc = base16ct::lower::encode_string(&[0u8; ENC_LEN]);
+        let parsed = BlobV2::parse(&good).unwrap();
+        let zero = good.replace(&base16ct::lower::encode_string(parsed.enc()), &enc);
+        records.push(ring_and_record(&identity, "ZERO", &zero).1);
+
+        let wanted = ring.unprepared(&records);
+        assert_eq!(wanted.len(), 15);
+        ring.agree(&wanted, 3);
+        assert_eq!(ring.cache.receivers.read().unwrap().len(), 14);
+        // Nothing is wanted twice, and what failed is left to the opening
+        // pass, which reports it.
+        assert_eq!(ring.unprepared(&records).len(), 1);
+        let zero = records.last().unwrap();
+        assert!(matches!(
+            ring.open_record(zero, 0, Keep::Derived),
+            Err(Error::Authentication { .. })
+        ));
+        for record in &records[..15] {
+            let opening = ring.open_record(record, record.name.as_ptr() as usize, Keep::Derived);
+            assert_eq!(opening.unwrap().plaintext.expose_secret(), "v");
+        }
+        assert_eq!(ring.cache.receivers.read().unwrap().len(), 14);
     }
 }
