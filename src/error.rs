@@ -277,7 +277,10 @@ pub enum Error {
 /// What a key service did not do, and why: [`Error::KeyService`]. It
 /// never holds a token, a key or a wrapped key's ciphertext.
 #[derive(Debug, thiserror::Error)]
-#[error("{provider} at {endpoint} could not {action} with key {reference}: {reason}; {hint}")]
+#[error(
+    "{provider} at {endpoint} could not {action} with key {reference}{from}: {reason}; {hint}",
+    from = .origin.as_ref().map_or_else(String::new, |origin| format!(" (a wrapped key in {origin})"))
+)]
 #[non_exhaustive]
 pub struct KeyServiceError {
     /// The service: `OpenBao/Vault Transit`.
@@ -293,6 +296,10 @@ pub struct KeyServiceError {
     pub reason: String,
     /// What to do.
     pub hint: String,
+    /// Where the wrapped key being unwrapped was read from, when one was:
+    /// `SEALANT_KEY`, a key file, or the wrapped keys Sealant.toml
+    /// embedded in the binary.
+    pub origin: Option<String>,
 }
 
 /// One secret that [`unseal_all`](crate::unseal_all) could not open.

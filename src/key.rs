@@ -232,7 +232,13 @@ impl Keyring {
                 {
                     // Unwrapped by its key service, then read as the key it
                     // wraps, which must have the kid the line names.
-                    let (kid, unwrapped) = crate::wrapped::unwrap_line(piece)?;
+                    let (kid, unwrapped) =
+                        crate::wrapped::unwrap_line(piece).map_err(|mut error| {
+                            if let Error::KeyService(service) = &mut error {
+                                service.origin = Some(origin.clone());
+                            }
+                            error
+                        })?;
                     if !matches!(sealant_format::split_keys(&unwrapped).count(), 1) {
                         return Err(malformed(sealant_format::KeyError::Empty));
                     }
@@ -592,5 +598,26 @@ mod tests {
                 ));
             }
         }
+    }
+
+    /// A key service's error names where the wrapped key came from: with
+    /// no key variable set, that is Sealant.toml's embedded lines, which a
+    /// reader of the error would not otherwise think of.
+    #[cfg(any(feature = "vault-transit", feature = "aws-kms"))]
+    #[test]
+    fn a_wrapped_key_that_fails_names_where_it_came_from() {
+        let origin = "the wrapped keys of environment production that Sealant.toml embedded";
+        let error = Keyring::parse(origin, "sealant-wrapped-v1:not a wrapped key").unwrap_err();
+        assert!(
+            matches!(&error, Error::KeyService(service) if service.origin.as_deref() == Some(origin))
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("(a wrapped key in {origin})")),
+            "{message}"
+        );
+        // Wrapping, which reads no line, says nothing of one.
+        let error = crate::wrapped::wrap("nowhere:key", "sealant-key-v1:00", None).unwrap_err();
+        assert!(!error.to_string().contains("wrapped key in"), "{error}");
     }
 }

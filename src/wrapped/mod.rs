@@ -136,6 +136,7 @@ fn parse_with(with: &str) -> Result<(Provider, &str), Error> {
             hint: "name it as `transit:<mount>/<key>` (OpenBao or Vault Transit) or \
                    `aws-kms:<key ARN>` (AWS KMS)"
                 .to_owned(),
+            origin: None,
         }))
     };
     let (provider, reference) = with.split_once(':').ok_or_else(unknown)?;
@@ -157,6 +158,7 @@ fn parse_line(text: &str) -> Result<WrappedKey<'_>, Error> {
             reference: "-".to_owned(),
             reason: format!("the wrapped key line is malformed: {error}"),
             hint: "paste the line exactly as `cargo sealant wrap` printed it".to_owned(),
+            origin: None,
         }))
     })
 }
@@ -272,6 +274,7 @@ fn service_error(
         reference: reference.to_owned(),
         reason: reason.to_owned(),
         hint: hint.to_owned(),
+        origin: None,
     }))
 }
 
