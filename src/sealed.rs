@@ -176,7 +176,9 @@ impl Sealed {
     /// Decrypts the secret with the keys of `keyring`.
     ///
     /// A v2 secret's own key is kept in the ring once it opened, so that
-    /// its next unseal costs what a v1 secret's does.
+    /// its next unseal costs no key agreement and no HPKE export; from its
+    /// second unseal on, its AES-GCM state is kept too, so that each one
+    /// after costs what a v1 secret's does.
     pub fn unseal_with(&self, keyring: &Keyring) -> Result<SecretString, Error> {
         self.audited(self.open(keyring, &self.parts(), Keep::Ready))
     }
