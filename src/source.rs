@@ -228,10 +228,30 @@ impl Env<'_> {
 /// are the process's, so that a password manager can prompt. Nothing it
 /// prints ever appears in an error.
 fn run_command(name: &str, command: &OsStr, timeout: Duration) -> Result<Keyring, Error> {
-    let failed = |reason: String| Error::KeyCommand {
+    let output = run_shell(command, timeout, MAX_KEY_FILE, "no key list is").map_err(|reason| {
+        Error::KeyCommand {
+            var: name.to_owned(),
+            reason,
+        }
+    })?;
+    let text = std::str::from_utf8(&output).map_err(|_| Error::KeyCommand {
         var: name.to_owned(),
-        reason,
-    };
+        reason: "its output is not UTF-8 text".to_owned(),
+    })?;
+    Keyring::parse(format!("the output of {name}"), text)
+}
+
+/// Runs `command` with the shell and returns what it printed on its
+/// standard output, at most `limit` bytes (more is an error: `what` says
+/// why no right output is that long), within `timeout`, in memory zeroized
+/// on drop. Its standard input and error are the process's. The error is
+/// a reason that never holds its output.
+pub(crate) fn run_shell(
+    command: &OsStr,
+    timeout: Duration,
+    limit: u64,
+    what: &str,
+) -> Result<Zeroizing<Vec<u8>>, String> {
     #[cfg(unix)]
     let mut shell = {
         let mut shell = Command::new("/bin/sh");
@@ -249,16 +269,16 @@ fn run_command(name: &str, command: &OsStr, timeout: Duration) -> Result<Keyring
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|error| failed(format!("it could not be started: {error}")))?;
+        .map_err(|error| format!("it could not be started: {error}"))?;
     let stdout = child.stdout.take().expect("stdout is piped");
     // The output is read on a thread of its own, so that a command that
     // never closes its output is given up on at the deadline.
     let (sender, receiver) = mpsc::channel();
+    let room = usize::try_from(limit).unwrap_or(usize::MAX - 1) + 1;
     std::thread::spawn(move || {
         // Room for the largest output read and one byte more, so that
-        // reading never reallocates and leaves key bytes in freed memory.
-        let limit = MAX_KEY_FILE as usize + 1;
-        let mut bytes = Zeroizing::new(vec![0u8; limit]);
+        // reading never reallocates and leaves secret bytes in freed memory.
+        let mut bytes = Zeroizing::new(vec![0u8; room]);
         let mut len = 0;
         let mut stdout = stdout;
         let result = loop {
@@ -266,7 +286,7 @@ fn run_command(name: &str, command: &OsStr, timeout: Duration) -> Result<Keyring
                 Ok(0) => break Ok(()),
                 Ok(n) => {
                     len += n;
-                    if len == limit {
+                    if len == room {
                         break Ok(());
                     }
                 }
@@ -281,43 +301,41 @@ fn run_command(name: &str, command: &OsStr, timeout: Duration) -> Result<Keyring
     let too_slow = |child: &mut std::process::Child| {
         let _ = child.kill();
         let _ = child.wait();
-        failed(format!(
+        format!(
             "it did not finish within {} s (its output must end when it does)",
             timeout.as_secs_f32()
-        ))
+        )
     };
     let output = match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(error)) => {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(failed(format!("its output could not be read: {error}")));
+            return Err(format!("its output could not be read: {error}"));
         }
         Err(_) => return Err(too_slow(&mut child)),
     };
     // Reading stopped at the bound: the command is still writing.
-    if output.len() as u64 > MAX_KEY_FILE {
+    if output.len() as u64 > limit {
         let _ = child.kill();
         let _ = child.wait();
-        return Err(failed(format!(
-            "it printed more than {} KiB, which no key list is",
-            MAX_KEY_FILE / 1024
-        )));
+        return Err(format!(
+            "it printed more than {} KiB, which {what}",
+            limit / 1024
+        ));
     }
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
             Ok(None) => return Err(too_slow(&mut child)),
-            Err(error) => return Err(failed(format!("it could not be waited for: {error}"))),
+            Err(error) => return Err(format!("it could not be waited for: {error}")),
         }
     };
     if !status.success() {
-        return Err(failed(format!("it exited with {status}")));
+        return Err(format!("it exited with {status}"));
     }
-    let text = std::str::from_utf8(&output)
-        .map_err(|_| failed("its output is not UTF-8 text".to_owned()))?;
-    Keyring::parse(format!("the output of {name}"), text)
+    Ok(output)
 }
 
 /// The largest key file read: a list of keys is a few KiB (a key is 79

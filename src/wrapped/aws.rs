@@ -1,9 +1,12 @@
 //! AWS credentials, found where the AWS SDKs look, in their order:
-//! environment variables, a web identity (EKS's IAM roles for service
-//! accounts), the container's credentials endpoint (ECS, EKS Pod
-//! Identity), and EC2's instance metadata (IMDSv2). Each source is one or
-//! two requests on loopback or link-local addresses, or to STS.
+//! environment variables, a profile of the shared files (`~/.aws/credentials`
+//! and `~/.aws/config`: static keys or a `credential_process`), a web
+//! identity (EKS's IAM roles for service accounts), the container's
+//! credentials endpoint (ECS, EKS Pod Identity), and EC2's instance
+//! metadata (IMDSv2). Each of the last three is one or two requests on
+//! loopback or link-local addresses, or to STS.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use zeroize::Zeroizing;
@@ -17,7 +20,9 @@ pub(super) struct Credentials {
     pub(super) secret_access_key: Zeroizing<String>,
     pub(super) session_token: Option<Zeroizing<String>>,
     /// Where they came from: `environment variables`, `web identity`, ...
-    pub(super) source: &'static str,
+    pub(super) source: String,
+    /// The `Version` of credential JSON that gave one.
+    version: Option<u64>,
 }
 
 /// Why no credentials could be had: where, what went wrong, what to do.
@@ -51,7 +56,8 @@ pub(super) fn load(agent: &ureq::Agent, region: &str) -> Result<Credentials, Fai
                 access_key_id: Zeroizing::new(key_id),
                 secret_access_key: Zeroizing::new(secret),
                 session_token: var("AWS_SESSION_TOKEN").map(Zeroizing::new),
-                source: "environment variables",
+                source: "environment variables".to_owned(),
+                version: None,
             });
         }
         (Some(_), None) | (None, Some(_)) => {
@@ -62,6 +68,9 @@ pub(super) fn load(agent: &ureq::Agent, region: &str) -> Result<Credentials, Fai
             ));
         }
         (None, None) => {}
+    }
+    if let Some(credentials) = profile(&var)? {
+        return Ok(credentials);
     }
     match (var("AWS_WEB_IDENTITY_TOKEN_FILE"), var("AWS_ROLE_ARN")) {
         (Some(file), Some(role)) => return web_identity(agent, region, &file, &role),
@@ -85,11 +94,12 @@ pub(super) fn load(agent: &ureq::Agent, region: &str) -> Result<Credentials, Fai
         return container(agent, &url, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
     }
     let disabled = var("AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let nothing = "no AWS credentials: AWS_ACCESS_KEY_ID is not set, nor a web identity \
-                   (AWS_WEB_IDENTITY_TOKEN_FILE), nor container credentials \
-                   (AWS_CONTAINER_CREDENTIALS_*)";
+    let nothing = "no AWS credentials: AWS_ACCESS_KEY_ID is not set, nor AWS_PROFILE, \
+                   nor a web identity (AWS_WEB_IDENTITY_TOKEN_FILE), nor container \
+                   credentials (AWS_CONTAINER_CREDENTIALS_*), and the shared files hold \
+                   no default profile with credentials";
     let hint = "give the service an identity (an IAM role for its pod, task or instance), \
-                or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
+                or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE";
     if disabled {
         return Err(Failure::new(
             "-",
@@ -107,6 +117,252 @@ pub(super) fn load(agent: &ureq::Agent, region: &str) -> Result<Credentials, Fai
             format!("{hint}; {}", failure.hint),
         )
     })
+}
+
+/// The credentials of the profile `AWS_PROFILE` names (or `default`), from
+/// the shared files the AWS CLI writes: static keys, or the output of its
+/// `credential_process`. The credentials file's keys come before the
+/// config file's. `None` when `AWS_PROFILE` is not set and there is no
+/// default profile with credentials, so that a laptop's `[default]` that
+/// only names a region lets the chain go on. A profile the SDKs would
+/// resolve some other way (a role to assume, SSO) is an error that says
+/// how to hand its credentials over.
+fn profile(var: &dyn Fn(&str) -> Option<String>) -> Result<Option<Credentials>, Failure> {
+    let named = var("AWS_PROFILE");
+    let name = named.clone().unwrap_or_else(|| "default".to_owned());
+    let home = var("HOME")
+        .or_else(|| var("USERPROFILE"))
+        .map(PathBuf::from);
+    let path = |var_name: &str, file: &str| {
+        var(var_name)
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|home| home.join(".aws").join(file)))
+    };
+    let credentials_file = path("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+    let config_file = path("AWS_CONFIG_FILE", "config");
+    // The config file names a profile `[profile NAME]`; the default
+    // profile may also be `[default]`.
+    let profile_section = format!("profile {name}");
+    let config_sections: &[&str] = if name == "default" {
+        &["default", "profile default"]
+    } else {
+        &[profile_section.as_str()]
+    };
+    let mut found = None;
+    for (file, sections) in [
+        (&credentials_file, &[name.as_str()][..]),
+        (&config_file, config_sections),
+    ] {
+        let Some(file) = file else { continue };
+        let Some(text) = read_shared_file(file)? else {
+            continue;
+        };
+        for entries in sections
+            .iter()
+            .filter_map(|section| ini_section(&text, section))
+        {
+            let entries: Vec<(String, Zeroizing<String>)> = entries
+                .into_iter()
+                .map(|(key, value)| (key.to_ascii_lowercase(), Zeroizing::new(value.to_owned())))
+                .collect();
+            // The credentials file's keys come first: `find` below takes
+            // the first of each.
+            found
+                .get_or_insert_with(|| (file.display().to_string(), Vec::new()))
+                .1
+                .extend(entries);
+        }
+    }
+    let files = [&credentials_file, &config_file]
+        .iter()
+        .filter_map(|file| file.as_ref().map(|file| file.display().to_string()))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let Some((file, entries)) = found else {
+        return match named {
+            Some(_) => Err(Failure::new(
+                "-",
+                format!("AWS_PROFILE names profile {name}, which is not in {files}"),
+                "check the profile's name (`aws configure list-profiles`), or unset AWS_PROFILE",
+            )),
+            None => Ok(None),
+        };
+    };
+    let get = |key: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, value)| value.as_str())
+            .filter(|value| !value.is_empty())
+    };
+    let source = format!("profile {name} ({file})");
+    match (get("aws_access_key_id"), get("aws_secret_access_key")) {
+        (Some(key_id), Some(secret)) => {
+            return Ok(Some(Credentials {
+                access_key_id: Zeroizing::new(key_id.to_owned()),
+                secret_access_key: Zeroizing::new(secret.to_owned()),
+                session_token: get("aws_session_token")
+                    .map(|token| Zeroizing::new(token.to_owned())),
+                source,
+                version: None,
+            }));
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(Failure::new(
+                "-",
+                format!(
+                    "profile {name} sets only one of aws_access_key_id and aws_secret_access_key"
+                ),
+                format!("set both in {files}"),
+            ));
+        }
+        (None, None) => {}
+    }
+    if let Some(command) = get("credential_process") {
+        return credential_process(command, &name, source).map(Some);
+    }
+    let other = [
+        "role_arn",
+        "source_profile",
+        "credential_source",
+        "sso_session",
+        "sso_start_url",
+        "web_identity_token_file",
+        "login_session",
+    ]
+    .into_iter()
+    .find(|key| get(key).is_some());
+    match (other, named) {
+        (Some(key), _) => Err(Failure::new(
+            "-",
+            format!(
+                "profile {name} gets its credentials through {key}, which Sealant does not follow"
+            ),
+            format!(
+                "hand them over as variables: `eval \"$(aws configure export-credentials \
+                 --profile {name} --format env)\"`, or give the profile a credential_process"
+            ),
+        )),
+        (None, Some(_)) => Err(Failure::new(
+            "-",
+            format!("profile {name} in {files} holds no credentials"),
+            "give it aws_access_key_id and aws_secret_access_key, or a credential_process",
+        )),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The largest shared file read: a bound keeps a mistaken path such as
+/// `/dev/zero` from filling memory.
+const MAX_SHARED_FILE: u64 = 1024 * 1024;
+
+/// The text of a shared AWS file, in memory zeroized on drop (it may hold
+/// secret keys); `None` if there is no such file.
+fn read_shared_file(path: &std::path::Path) -> Result<Option<Zeroizing<String>>, Failure> {
+    use std::io::Read as _;
+    let unreadable = |error: std::io::Error| {
+        Failure::new(
+            "-",
+            format!("cannot read {}: {error}", path.display()),
+            "fix the file's permissions, or point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE elsewhere",
+        )
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(unreadable(error)),
+    };
+    let room = usize::try_from(MAX_SHARED_FILE).unwrap_or(usize::MAX - 1) + 1;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(room));
+    file.take(MAX_SHARED_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_SHARED_FILE {
+        return Err(Failure::new(
+            "-",
+            format!(
+                "{} is larger than 1 MiB, which no AWS shared file is",
+                path.display()
+            ),
+            "point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE at the right file",
+        ));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        Failure::new(
+            "-",
+            format!("{} is not UTF-8 text", path.display()),
+            "point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE at the right file",
+        )
+    })?;
+    Ok(Some(Zeroizing::new(text.to_owned())))
+}
+
+/// The `key = value` lines of the section `[name]` of an INI text, as the
+/// AWS CLI writes its shared files (`#` and `;` start comments; indented
+/// lines belong to the property above, a service's settings, and are
+/// skipped). `None` if there is no such section; repeated sections add up.
+fn ini_section<'a>(text: &'a str, name: &str) -> Option<Vec<(&'a str, &'a str)>> {
+    let mut entries = None;
+    let mut inside = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        if let Some(header) = trimmed.strip_prefix('[') {
+            let header = header.split(']').next().unwrap_or_default();
+            // `[profile  name]`: any run of blanks between the words.
+            let words: Vec<&str> = header.split_whitespace().collect();
+            let wanted: Vec<&str> = name.split_whitespace().collect();
+            inside = words == wanted;
+            if inside {
+                entries.get_or_insert_with(Vec::new);
+            }
+            continue;
+        }
+        if !inside || line.starts_with([' ', '\t']) {
+            continue;
+        }
+        if let (Some(entries), Some((key, value))) = (entries.as_mut(), trimmed.split_once('=')) {
+            entries.push((key.trim(), value.trim()));
+        }
+    }
+    entries
+}
+
+/// Runs a profile's `credential_process` and reads the credentials it
+/// prints (`{"Version": 1, "AccessKeyId", "SecretAccessKey",
+/// "SessionToken"}`). Errors name the program, never its arguments (they
+/// may hold secrets) nor its output.
+fn credential_process(command: &str, name: &str, source: String) -> Result<Credentials, Failure> {
+    let program = command.split_whitespace().next().unwrap_or_default();
+    let failed = |reason: String| {
+        Failure::new(
+            "-",
+            format!(
+                "the credential_process of profile {name} (`{program}`, arguments not shown): {reason}"
+            ),
+            "run it by hand to see why; it must print AWS's credential JSON (Version 1)",
+        )
+    };
+    let output = crate::source::run_shell(
+        std::ffi::OsStr::new(command),
+        crate::source::COMMAND_TIMEOUT,
+        64 * 1024,
+        "no credentials are",
+    )
+    .map_err(failed)?;
+    let text =
+        std::str::from_utf8(&output).map_err(|_| failed("its output is not UTF-8".to_owned()))?;
+    let mut credentials =
+        credentials_json(text, "credential_process", "SessionToken").map_err(failed)?;
+    if credentials.version != Some(1) {
+        return Err(failed(
+            "its output is not credential JSON with \"Version\": 1".to_owned(),
+        ));
+    }
+    credentials.source = source;
+    Ok(credentials)
 }
 
 /// STS `AssumeRoleWithWebIdentity` with the token in `file` (unsigned: the
@@ -165,7 +421,8 @@ fn web_identity(
         access_key_id: field("AccessKeyId")?,
         secret_access_key: field("SecretAccessKey")?,
         session_token: Some(field("SessionToken")?),
-        source: "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)",
+        source: "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)".to_owned(),
+        version: None,
     })
 }
 
@@ -289,7 +546,7 @@ fn container(agent: &ureq::Agent, url: &str, name: &str) -> Result<Credentials, 
             "check the task's or pod's IAM role",
         )
     })?;
-    credentials_json(&text, "container credentials")
+    credentials_json(&text, "container credentials", "Token")
         .map_err(|reason| Failure::new(&endpoint, reason, "check the endpoint"))
 }
 
@@ -345,7 +602,7 @@ fn instance_metadata() -> Result<Credentials, Failure> {
         return Err(fail("the instance has no IAM role".to_owned()));
     }
     let text = get(&role)?;
-    credentials_json(&text, "EC2 instance metadata (IMDSv2)").map_err(fail)
+    credentials_json(&text, "EC2 instance metadata (IMDSv2)", "Token").map_err(fail)
 }
 
 /// [`with_retries`] for requests whose errors are plain reasons.
@@ -353,11 +610,14 @@ fn retry_plain<T>(attempt: impl FnMut() -> Attempt<T, String>) -> Result<T, Stri
     with_retries(attempt, |reason| reason)
 }
 
-/// Reads `{"AccessKeyId", "SecretAccessKey", "Token"}`, the metadata
-/// services' shape.
-fn credentials_json(text: &str, source: &'static str) -> Result<Credentials, String> {
+/// Reads `{"AccessKeyId", "SecretAccessKey", <token>}`: the metadata
+/// services' shape (`Token`) and `credential_process`'s (`SessionToken`).
+fn credentials_json(text: &str, source: &str, token: &str) -> Result<Credentials, String> {
     let mut json: serde_json::Value =
         serde_json::from_str(text).map_err(|_| format!("the {source} answer is not JSON"))?;
+    let version = json.get("Version").and_then(serde_json::Value::as_u64);
+    // Each secret string is taken out of the parsed value into zeroizing
+    // memory, so that dropping the value frees none of them.
     let mut take = |field: &str| match json.get_mut(field).map(serde_json::Value::take) {
         Some(serde_json::Value::String(value)) => Ok(Zeroizing::new(value)),
         _ => Err(format!("the {source} answer holds no {field}")),
@@ -365,8 +625,9 @@ fn credentials_json(text: &str, source: &'static str) -> Result<Credentials, Str
     Ok(Credentials {
         access_key_id: take("AccessKeyId")?,
         secret_access_key: take("SecretAccessKey")?,
-        session_token: take("Token").ok(),
-        source,
+        session_token: take(token).ok(),
+        source: source.to_owned(),
+        version,
     })
 }
 
@@ -399,6 +660,7 @@ mod tests {
         let creds = credentials_json(
             r#"{"AccessKeyId":"AK","SecretAccessKey":"SK","Token":"T","Expiration":"x"}"#,
             "container credentials",
+            "Token",
         )
         .unwrap();
         assert_eq!(creds.access_key_id.as_str(), "AK");
@@ -407,16 +669,172 @@ mod tests {
             creds.session_token.as_deref().map(String::as_str),
             Some("T")
         );
-        let missing = credentials_json(r#"{"AccessKeyId":"AK"}"#, "x")
+        let missing = credentials_json(r#"{"AccessKeyId":"AK"}"#, "x", "Token")
             .err()
             .unwrap();
         assert!(missing.contains("SecretAccessKey"), "{missing}");
-        assert!(credentials_json("<html>", "x").is_err());
+        assert!(credentials_json("<html>", "x", "Token").is_err());
     }
 
     #[test]
     fn china_regions_have_their_own_suffix() {
         assert_eq!(dns_suffix("cn-north-1"), "amazonaws.com.cn");
         assert_eq!(dns_suffix("eu-west-1"), "amazonaws.com");
+    }
+    #[test]
+    fn reads_sections_of_the_shared_files() {
+        let text = "# comment\n[default]\nregion = eu-west-1\n\n[profile  dev]\n\
+                    aws_access_key_id=AKDEV\n; another\ns3 =\n  max_concurrent_requests = 20\n\
+                    aws_secret_access_key = sk = with equals\n[other]\nx = 1\n[profile dev]\ny = 2\n";
+        assert_eq!(
+            ini_section(text, "default"),
+            Some(vec![("region", "eu-west-1")])
+        );
+        assert_eq!(
+            ini_section(text, "profile dev"),
+            Some(vec![
+                ("aws_access_key_id", "AKDEV"),
+                ("s3", ""),
+                ("aws_secret_access_key", "sk = with equals"),
+                ("y", "2"),
+            ])
+        );
+        assert_eq!(ini_section(text, "dev"), None);
+        assert_eq!(ini_section("[empty]\n", "empty"), Some(vec![]));
+    }
+
+    /// A lookup of the given variables only, as `var` reads the process's.
+    fn vars(pairs: &[(&str, String)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    fn files(credentials: &str, config: &str) -> (tempfile::TempDir, Vec<(&'static str, String)>) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = vec![("HOME", dir.path().join("home").display().to_string())];
+        for (name, file, text) in [
+            ("AWS_SHARED_CREDENTIALS_FILE", "credentials", credentials),
+            ("AWS_CONFIG_FILE", "config", config),
+        ] {
+            let path = dir.path().join(file);
+            std::fs::write(&path, text).unwrap();
+            env.push((name, path.display().to_string()));
+        }
+        (dir, env)
+    }
+
+    fn message(failure: Failure) -> String {
+        format!("{}; {}", failure.reason, failure.hint)
+    }
+
+    #[test]
+    fn a_profile_gives_its_keys_and_the_credentials_file_comes_first() {
+        let (_dir, mut env) = files(
+            "[dev]\naws_access_key_id = AKFROMCREDS\naws_secret_access_key = secret-creds\n",
+            "[profile dev]\naws_access_key_id = AKFROMCONFIG\naws_session_token = tok\n\
+             [default]\nregion = eu-west-1\n",
+        );
+        env.push(("AWS_PROFILE", "dev".to_owned()));
+        let found = profile(&vars(&env)).ok().flatten().unwrap();
+        assert_eq!(found.access_key_id.as_str(), "AKFROMCREDS");
+        assert_eq!(found.secret_access_key.as_str(), "secret-creds");
+        assert_eq!(
+            found.session_token.as_deref().map(String::as_str),
+            Some("tok")
+        );
+        assert!(
+            found.source.starts_with("profile dev ("),
+            "{}",
+            found.source
+        );
+        assert!(found.source.ends_with("credentials)"), "{}", found.source);
+
+        // Without AWS_PROFILE, a default profile with a region only lets
+        // the chain go on; no files at all, too.
+        env.retain(|(name, _)| *name != "AWS_PROFILE");
+        assert!(matches!(profile(&vars(&env)), Ok(None)));
+        assert!(matches!(
+            profile(&vars(&[("HOME", "/nonexistent".to_owned())])),
+            Ok(None)
+        ));
+    }
+
+    #[test]
+    fn a_profile_that_cannot_give_keys_says_why_and_shows_no_secret() {
+        let (_dir, env) = files(
+            "[half]\naws_secret_access_key = secret-half\n",
+            "[profile sso]\nsso_session = corp\n[profile bare]\nregion = us-east-1\n",
+        );
+        let cases = [
+            ("missing", "profile missing, which is not in"),
+            (
+                "half",
+                "sets only one of aws_access_key_id and aws_secret_access_key",
+            ),
+            ("sso", "through sso_session, which Sealant does not follow"),
+            ("bare", "holds no credentials"),
+        ];
+        for (name, expected) in cases {
+            let mut env = env.clone();
+            env.push(("AWS_PROFILE", name.to_owned()));
+            let Err(failure) = profile(&vars(&env)) else {
+                panic!("{name}: no error")
+            };
+            let text = message(failure);
+            assert!(text.contains(expected), "{name}: {text}");
+            assert!(!text.contains("secret-half"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_credential_process_runs_and_never_shows_its_arguments() {
+        let json = r#"{"Version": 1, "AccessKeyId": "AKPROC", "SecretAccessKey": "secret-proc", "SessionToken": "tok-proc"}"#;
+        let process = |command: &str| {
+            let (dir, mut env) = files(&format!("[proc]\ncredential_process = {command}\n"), "");
+            env.push(("AWS_PROFILE", "proc".to_owned()));
+            let result = profile(&vars(&env));
+            drop(dir);
+            result
+        };
+        let found = process(&format!("printf '%s' '{json}'"))
+            .ok()
+            .flatten()
+            .unwrap();
+        assert_eq!(found.access_key_id.as_str(), "AKPROC");
+        assert_eq!(found.secret_access_key.as_str(), "secret-proc");
+        assert_eq!(
+            found.session_token.as_deref().map(String::as_str),
+            Some("tok-proc")
+        );
+        assert!(
+            found.source.starts_with("profile proc ("),
+            "{}",
+            found.source
+        );
+
+        for (command, expected) in [
+            (
+                format!("printf '%s' '{}'", json.replace("1,", "2,")),
+                "not credential JSON with \"Version\": 1",
+            ),
+            ("exit 3 secret-proc".to_owned(), "it exited with"),
+            ("printf '%s' 'secret-proc'".to_owned(), "not JSON"),
+        ] {
+            let Err(failure) = process(&command) else {
+                panic!("{command}: no error")
+            };
+            let text = message(failure);
+            assert!(text.contains(expected), "{command}: {text}");
+            assert!(text.contains("(`"), "{text}");
+            assert!(!text.contains("secret-proc"), "{command}: {text}");
+        }
     }
 }

@@ -296,10 +296,10 @@ impl Kms {
                  with the condition kms:EncryptionContext:sealant = wrapped-key-v1",
                 self.credentials.source
             ),
-            "SignatureDoesNotMatch" | "InvalidSignatureException" => {
-                "the secret access key does not belong to the access key id: check AWS_SECRET_ACCESS_KEY"
-                    .to_owned()
-            }
+            "SignatureDoesNotMatch" | "InvalidSignatureException" => format!(
+                "the secret access key (from {}) does not belong to the access key id: check it",
+                self.credentials.source
+            ),
             "UnrecognizedClientException" | "InvalidClientTokenId" | "ExpiredTokenException" => {
                 format!(
                     "the credentials (from {}) are unknown or expired: give the service valid ones",

@@ -825,6 +825,106 @@ fn every_aws_credential_source_unwraps_and_check_names_it() {
     );
 }
 
+#[test]
+fn a_profile_of_the_shared_files_unwraps_with_its_keys_or_its_process() {
+    let Some(aws) = aws() else { return };
+    let (dir, key) = service();
+    let line = kms_wrap(
+        dir.path(),
+        &key,
+        &aws.endpoint,
+        &aws.key_arn,
+        &aws.developer,
+    );
+    let credentials = dir.path().join("aws-credentials");
+    let config = dir.path().join("aws-config");
+    let wrong_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let process_json = format!(
+        r#"{{"Version": 1, "AccessKeyId": "{}", "SecretAccessKey": "{}"}}"#,
+        aws.service.0, aws.service.1
+    );
+    let process_file = dir.path().join("process.json");
+    std::fs::write(&process_file, &process_json).unwrap();
+    std::fs::write(
+        &credentials,
+        format!(
+            "[service]\naws_access_key_id = {}\naws_secret_access_key = {}\n\
+             [wrong]\naws_access_key_id = {}\naws_secret_access_key = {wrong_secret}\n",
+            aws.service.0, aws.service.1, aws.service.0
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[default]\nregion = us-east-1\n[profile process]\ncredential_process = cat {}\n",
+            process_file.display()
+        ),
+    )
+    .unwrap();
+    let owned = |profile: Option<&str>| {
+        let mut env = vec![
+            ("SEALANT_KEY", line.clone()),
+            ("AWS_ENDPOINT_URL_KMS", aws.endpoint.clone()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                credentials.display().to_string(),
+            ),
+            ("AWS_CONFIG_FILE", config.display().to_string()),
+        ];
+        if let Some(profile) = profile {
+            env.push(("AWS_PROFILE", profile.to_owned()));
+        }
+        env
+    };
+    for (profile, source) in [
+        ("service", "with credentials from profile service ("),
+        ("process", "with credentials from profile process ("),
+    ] {
+        let env = owned(Some(profile));
+        let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let checked = with_aws(dir.path(), &["unwrap", "--check"], b"", &env);
+        let stdout = text(&checked.stdout);
+        assert!(
+            stdout.contains(source),
+            "{profile}: {stdout}{}",
+            text(&checked.stderr)
+        );
+        let opened = reveal_with(dir.path(), &env);
+        assert_eq!(
+            text(&opened.stdout),
+            "tok_live_123",
+            "{profile}: {}",
+            text(&opened.stderr)
+        );
+    }
+    // The profile's keys are the ones that sign: a wrong secret is refused
+    // by the service, said to come from the profile, and shown nowhere.
+    let env = owned(Some("wrong"));
+    let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let refused = reveal_with(dir.path(), &env);
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("HTTP 403 SignatureDoesNotMatch"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("from profile wrong ("), "{stderr}");
+    assert!(
+        !stderr.contains(wrong_secret) && !stderr.contains(&aws.service.1),
+        "{stderr}"
+    );
+    // A default profile that names only a region is not credentials: the
+    // chain goes on, and says what it looked for.
+    let env = owned(None);
+    let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let none = reveal_with(dir.path(), &env);
+    let stderr = text(&none.stderr);
+    assert!(
+        stderr.contains("no AWS credentials") && stderr.contains("nor AWS_PROFILE"),
+        "{stderr}"
+    );
+}
+
 /// Forwards loopback connections to `target` and counts the KMS requests
 /// (`x-amz-target` headers) that pass, before forwarding them: so once
 /// the client has exited, every request it made is counted.

@@ -42,6 +42,12 @@ pub(crate) fn cargo_sealant(
         }
     }
     command.env("AWS_EC2_METADATA_DISABLED", "true");
+    // Nor a developer's ~/.aws files.
+    command.env(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "/nonexistent/sealant-test/credentials",
+    );
+    command.env("AWS_CONFIG_FILE", "/nonexistent/sealant-test/config");
     configure(&mut command);
     let mut child = command.spawn().unwrap();
     // The command may exit before it reads stdin (a missing key, say).
