@@ -136,6 +136,20 @@ fn kms_wrap(dir: &Path, key: &Path, endpoint: &str, arn: &str, user: &(String, S
     text(&output.stdout).trim().to_owned()
 }
 
+/// A service crate whose private key the developer wrapped with the
+/// checked server's KMS key: the crate, the key file, and the line.
+fn kms_service(aws: &Aws) -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let (dir, key) = service();
+    let line = kms_wrap(
+        dir.path(),
+        &key,
+        &aws.endpoint,
+        &aws.key_arn,
+        &aws.developer,
+    );
+    (dir, key, line)
+}
+
 /// The private key's hex, which no output may hold.
 fn key_hex(key: &Path) -> String {
     let text = std::fs::read_to_string(key).unwrap();
@@ -554,14 +568,7 @@ fn a_token_file_or_a_service_account_login_unwraps() {
 #[test]
 fn a_kms_wrapped_key_opens_with_a_decrypt_only_user_and_nothing_else() {
     let Some(aws) = aws() else { return };
-    let (dir, key) = service();
-    let line = kms_wrap(
-        dir.path(),
-        &key,
-        &aws.endpoint,
-        &aws.key_arn,
-        &aws.developer,
-    );
+    let (dir, key, line) = kms_service(&aws);
     let parsed = WrappedKey::parse(&line).unwrap();
     assert_eq!(parsed.env(), Some("production"));
     assert_eq!(parsed.reference(), aws.key_arn);
@@ -610,14 +617,7 @@ fn a_kms_wrapped_key_opens_with_a_decrypt_only_user_and_nothing_else() {
 #[test]
 fn wrong_aws_credentials_are_named_and_never_shown() {
     let Some(aws) = aws() else { return };
-    let (dir, key) = service();
-    let line = kms_wrap(
-        dir.path(),
-        &key,
-        &aws.endpoint,
-        &aws.key_arn,
-        &aws.developer,
-    );
+    let (dir, _, line) = kms_service(&aws);
     let wrong_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     for (key_id, secret, code) in [
         (
@@ -663,14 +663,7 @@ fn wrong_aws_credentials_are_named_and_never_shown() {
 #[test]
 fn a_kms_line_relabelled_with_another_environment_or_kid_does_not_unwrap() {
     let Some(aws) = aws() else { return };
-    let (dir, key) = service();
-    let line = kms_wrap(
-        dir.path(),
-        &key,
-        &aws.endpoint,
-        &aws.key_arn,
-        &aws.developer,
-    );
+    let (dir, _, line) = kms_service(&aws);
     let kid = WrappedKey::parse(&line).unwrap().kid().to_string();
     for bad in [
         line.replace(":production:", ":staging:"),
@@ -697,14 +690,7 @@ fn a_kms_line_relabelled_with_another_environment_or_kid_does_not_unwrap() {
 #[test]
 fn kms_down_or_silent_fails_within_the_bound() {
     let Some(aws) = aws() else { return };
-    let (dir, key) = service();
-    let line = kms_wrap(
-        dir.path(),
-        &key,
-        &aws.endpoint,
-        &aws.key_arn,
-        &aws.developer,
-    );
+    let (dir, _, line) = kms_service(&aws);
     let reveal = |endpoint: &str| {
         reveal_with(
             dir.path(),
@@ -828,14 +814,7 @@ fn every_aws_credential_source_unwraps_and_check_names_it() {
 #[test]
 fn a_profile_of_the_shared_files_unwraps_with_its_keys_or_its_process() {
     let Some(aws) = aws() else { return };
-    let (dir, key) = service();
-    let line = kms_wrap(
-        dir.path(),
-        &key,
-        &aws.endpoint,
-        &aws.key_arn,
-        &aws.developer,
-    );
+    let (dir, _, line) = kms_service(&aws);
     let credentials = dir.path().join("aws-credentials");
     let config = dir.path().join("aws-config");
     let wrong_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
