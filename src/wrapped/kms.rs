@@ -178,7 +178,7 @@ impl Kms {
     }
 
     /// SigV4 headers for a POST of `body` to `url` with `headers`, for
-    /// `service`. The body is given to the signer as its hash only.
+    /// `service`, with this client's credentials.
     fn sign(
         &self,
         service: &str,
@@ -186,40 +186,7 @@ impl Kms {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Result<Vec<(String, String)>, String> {
-        let credentials = &self.credentials;
-        let identity = aws_credential_types::Credentials::new(
-            credentials.access_key_id.as_str(),
-            credentials.secret_access_key.as_str(),
-            credentials.session_token.as_ref().map(|t| t.to_string()),
-            None,
-            "sealant",
-        )
-        .into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name(service)
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|error| format!("cannot sign the request: {error}"))?
-            .into();
-        let hash = Sha256::digest(body.as_bytes());
-        let hash = base16ct::lower::encode_string(&hash);
-        let request = SignableRequest::new(
-            "POST",
-            url,
-            headers.iter().copied(),
-            SignableBody::Precomputed(hash),
-        )
-        .map_err(|error| format!("cannot sign the request: {error}"))?;
-        let (instructions, _) = sign(request, &params)
-            .map_err(|error| format!("cannot sign the request: {error}"))?
-            .into_parts();
-        Ok(instructions
-            .headers()
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
-            .collect())
+        sign_request(&self.credentials, &self.region, service, url, headers, body)
     }
 
     /// Calls KMS's `operation` with `body`; the answer's JSON, retrying as
@@ -338,6 +305,52 @@ impl Kms {
             .map(str::to_owned)
             .ok_or_else(|| "STS's answer names no Arn".to_owned())
     }
+}
+
+/// SigV4 headers for a POST of `body` to `url` with `headers`, for
+/// `service` in `region`, signed with `credentials`. The body is given to
+/// the signer as its hash only, so that its trace logging never sees it.
+pub(super) fn sign_request(
+    credentials: &aws::Credentials,
+    region: &str,
+    service: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<Vec<(String, String)>, String> {
+    let identity = aws_credential_types::Credentials::new(
+        credentials.access_key_id.as_str(),
+        credentials.secret_access_key.as_str(),
+        credentials.session_token.as_ref().map(|t| t.to_string()),
+        None,
+        "sealant",
+    )
+    .into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(service)
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|error| format!("cannot sign the request: {error}"))?
+        .into();
+    let hash = Sha256::digest(body.as_bytes());
+    let hash = base16ct::lower::encode_string(&hash);
+    let request = SignableRequest::new(
+        "POST",
+        url,
+        headers.iter().copied(),
+        SignableBody::Precomputed(hash),
+    )
+    .map_err(|error| format!("cannot sign the request: {error}"))?;
+    let (instructions, _) = sign(request, &params)
+        .map_err(|error| format!("cannot sign the request: {error}"))?
+        .into_parts();
+    Ok(instructions
+        .headers()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect())
 }
 
 /// An AWS error's code and message, from KMS's JSON (`__type`, `message`)

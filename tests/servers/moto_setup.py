@@ -2,7 +2,8 @@
 prints the SEALANT_TEST_AWS_* lines the key-service tests read.
 
 - The checked server: a KMS key, a service user that may only decrypt, a
-  developer user that may only encrypt; then IAM checking is switched on,
+  developer user that may only encrypt, a laptop user that may only
+  assume a role that may only decrypt; then IAM checking is switched on,
   so that every request must carry a valid SigV4 signature from a known
   access key and be allowed by the user's policy.
 - The open server (no IAM checking: moto cannot check STS's unsigned
@@ -42,6 +43,16 @@ def policy(actions):
     )
 
 
+def trust(principal, action):
+    """A role's trust policy: `principal` may `action` (an sts:AssumeRole*)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": principal, "Action": action}],
+        }
+    )
+
+
 def user(iam, name, actions):
     iam.create_user(UserName=name)
     iam.put_user_policy(UserName=name, PolicyName="sealant", PolicyDocument=policy(actions))
@@ -54,6 +65,20 @@ iam = client("iam", checked_url)
 key_arn = kms.create_key(Description="sealant test")["KeyMetadata"]["Arn"]
 service = user(iam, "sealant-service", ["kms:Decrypt", "sts:GetCallerIdentity"])
 developer = user(iam, "sealant-developer", ["kms:Encrypt"])
+# A laptop's profile that may only assume a role that may only decrypt
+# (role_arn + source_profile in ~/.aws/config).
+laptop = user(iam, "sealant-laptop", ["sts:AssumeRole"])
+decrypt_role_arn = iam.create_role(
+    RoleName="sealant-decrypt",
+    AssumeRolePolicyDocument=trust(
+        {"AWS": "arn:aws:iam::123456789012:user/sealant-laptop"}, "sts:AssumeRole"
+    ),
+)["Role"]["Arn"]
+iam.put_role_policy(
+    RoleName="sealant-decrypt",
+    PolicyName="sealant",
+    PolicyDocument=policy(["kms:Decrypt", "sts:GetCallerIdentity"]),
+)
 # From here on every request is checked.
 request = urllib.request.Request(
     checked_url + "/moto-api/reset-auth",
@@ -66,19 +91,13 @@ urllib.request.urlopen(request, timeout=10).read()
 open_kms = client("kms", open_url)
 open_iam = client("iam", open_url)
 open_key_arn = open_kms.create_key(Description="sealant test")["KeyMetadata"]["Arn"]
-trust = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.example"},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-            }
-        ],
-    }
-)
-role_arn = open_iam.create_role(RoleName="sealant-service", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+role_arn = open_iam.create_role(
+    RoleName="sealant-service",
+    AssumeRolePolicyDocument=trust(
+        {"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.example"},
+        "sts:AssumeRoleWithWebIdentity",
+    ),
+)["Role"]["Arn"]
 
 for name, value in [
     ("SEALANT_TEST_AWS_ENDPOINT", checked_url),
@@ -87,6 +106,9 @@ for name, value in [
     ("SEALANT_TEST_AWS_SERVICE_SECRET", service[1]),
     ("SEALANT_TEST_AWS_DEVELOPER_KEY_ID", developer[0]),
     ("SEALANT_TEST_AWS_DEVELOPER_SECRET", developer[1]),
+    ("SEALANT_TEST_AWS_LAPTOP_KEY_ID", laptop[0]),
+    ("SEALANT_TEST_AWS_LAPTOP_SECRET", laptop[1]),
+    ("SEALANT_TEST_AWS_DECRYPT_ROLE_ARN", decrypt_role_arn),
     ("SEALANT_TEST_AWS_OPEN_ENDPOINT", open_url),
     ("SEALANT_TEST_AWS_OPEN_KEY_ARN", open_key_arn),
     ("SEALANT_TEST_AWS_ROLE_ARN", role_arn),

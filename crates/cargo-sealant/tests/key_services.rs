@@ -66,6 +66,9 @@ struct Aws {
     key_arn: String,
     service: (String, String),
     developer: (String, String),
+    /// May only assume `decrypt_role_arn`, which may only decrypt.
+    laptop: (String, String),
+    decrypt_role_arn: String,
     open_endpoint: String,
     open_key_arn: String,
     role_arn: String,
@@ -85,6 +88,11 @@ fn aws() -> Option<Aws> {
                 var("SEALANT_TEST_AWS_DEVELOPER_KEY_ID")?,
                 var("SEALANT_TEST_AWS_DEVELOPER_SECRET")?,
             ),
+            laptop: (
+                var("SEALANT_TEST_AWS_LAPTOP_KEY_ID")?,
+                var("SEALANT_TEST_AWS_LAPTOP_SECRET")?,
+            ),
+            decrypt_role_arn: var("SEALANT_TEST_AWS_DECRYPT_ROLE_ARN")?,
             open_endpoint: var("SEALANT_TEST_AWS_OPEN_ENDPOINT")?,
             open_key_arn: var("SEALANT_TEST_AWS_OPEN_KEY_ARN")?,
             role_arn: var("SEALANT_TEST_AWS_ROLE_ARN")?,
@@ -812,7 +820,7 @@ fn every_aws_credential_source_unwraps_and_check_names_it() {
 }
 
 #[test]
-fn a_profile_of_the_shared_files_unwraps_with_its_keys_or_its_process() {
+fn a_profile_of_the_shared_files_unwraps_with_its_keys_its_process_or_its_role() {
     let Some(aws) = aws() else { return };
     let (dir, _, line) = kms_service(&aws);
     let credentials = dir.path().join("aws-credentials");
@@ -828,23 +836,28 @@ fn a_profile_of_the_shared_files_unwraps_with_its_keys_or_its_process() {
         &credentials,
         format!(
             "[service]\naws_access_key_id = {}\naws_secret_access_key = {}\n\
-             [wrong]\naws_access_key_id = {}\naws_secret_access_key = {wrong_secret}\n",
-            aws.service.0, aws.service.1, aws.service.0
+             [wrong]\naws_access_key_id = {}\naws_secret_access_key = {wrong_secret}\n\
+             [laptop]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            aws.service.0, aws.service.1, aws.service.0, aws.laptop.0, aws.laptop.1
         ),
     )
     .unwrap();
     std::fs::write(
         &config,
         format!(
-            "[default]\nregion = us-east-1\n[profile process]\ncredential_process = cat {}\n",
-            process_file.display()
+            "[default]\nregion = us-east-1\n[profile process]\ncredential_process = cat {}\n\
+             [profile deploy]\nrole_arn = {}\nsource_profile = laptop\n\
+             role_session_name = sealant-test\n",
+            process_file.display(),
+            aws.decrypt_role_arn
         ),
     )
     .unwrap();
     let owned = |profile: Option<&str>| {
         let mut env = vec![
             ("SEALANT_KEY", line.clone()),
-            ("AWS_ENDPOINT_URL_KMS", aws.endpoint.clone()),
+            // KMS's and STS's.
+            ("AWS_ENDPOINT_URL", aws.endpoint.clone()),
             (
                 "AWS_SHARED_CREDENTIALS_FILE",
                 credentials.display().to_string(),
@@ -859,6 +872,12 @@ fn a_profile_of_the_shared_files_unwraps_with_its_keys_or_its_process() {
     for (profile, source) in [
         ("service", "with credentials from profile service ("),
         ("process", "with credentials from profile process ("),
+        (
+            "deploy",
+            "as arn:aws:sts::123456789012:assumed-role/sealant-decrypt/sealant-test, with \
+             credentials from role arn:aws:iam::123456789012:role/sealant-decrypt of profile \
+             deploy, assumed with profile laptop (",
+        ),
     ] {
         let env = owned(Some(profile));
         let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (*n, v.as_str())).collect();
@@ -877,6 +896,17 @@ fn a_profile_of_the_shared_files_unwraps_with_its_keys_or_its_process() {
             text(&opened.stderr)
         );
     }
+    // The role's credentials are the ones that decrypt: the laptop's own
+    // may only assume it, and are refused by KMS.
+    let env = owned(Some("laptop"));
+    let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let refused = reveal_with(dir.path(), &env);
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("HTTP 403 AccessDenied") && stderr.contains("sealant-laptop"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&aws.laptop.1), "{stderr}");
     // The profile's keys are the ones that sign: a wrong secret is refused
     // by the service, said to come from the profile, and shown nowhere.
     let env = owned(Some("wrong"));
