@@ -982,21 +982,24 @@ fn a_service_whose_wrapped_key_is_in_sealant_toml_starts_with_only_its_identity(
     let Some(aws) = aws() else { return };
     let (dir, key) = service();
     // Wrap and save into Sealant.toml, as a developer who may only encrypt.
-    let saved = with_aws(
-        dir.path(),
-        &[
-            "wrap",
-            "--with",
-            &format!("aws-kms:{}", aws.key_arn),
-            "--save",
-        ],
-        &std::fs::read(&key).unwrap(),
-        &[
-            ("AWS_ACCESS_KEY_ID", &aws.developer.0),
-            ("AWS_SECRET_ACCESS_KEY", &aws.developer.1),
-            ("AWS_ENDPOINT_URL", &aws.endpoint),
-        ],
-    );
+    let save = || {
+        with_aws(
+            dir.path(),
+            &[
+                "wrap",
+                "--with",
+                &format!("aws-kms:{}", aws.key_arn),
+                "--save",
+            ],
+            &std::fs::read(&key).unwrap(),
+            &[
+                ("AWS_ACCESS_KEY_ID", &aws.developer.0),
+                ("AWS_SECRET_ACCESS_KEY", &aws.developer.1),
+                ("AWS_ENDPOINT_URL", &aws.endpoint),
+            ],
+        )
+    };
+    let saved = save();
     assert!(saved.status.success(), "{}", text(&saved.stderr));
     let line = text(&saved.stdout).trim().to_owned();
     let policy = std::fs::read_to_string(dir.path().join("Sealant.toml")).unwrap();
@@ -1005,21 +1008,7 @@ fn a_service_whose_wrapped_key_is_in_sealant_toml_starts_with_only_its_identity(
         "{policy}"
     );
     // Wrapping again replaces the line rather than adding a second.
-    let again = with_aws(
-        dir.path(),
-        &[
-            "wrap",
-            "--with",
-            &format!("aws-kms:{}", aws.key_arn),
-            "--save",
-        ],
-        &std::fs::read(&key).unwrap(),
-        &[
-            ("AWS_ACCESS_KEY_ID", &aws.developer.0),
-            ("AWS_SECRET_ACCESS_KEY", &aws.developer.1),
-            ("AWS_ENDPOINT_URL", &aws.endpoint),
-        ],
-    );
+    let again = save();
     assert!(again.status.success(), "{}", text(&again.stderr));
     let policy = std::fs::read_to_string(dir.path().join("Sealant.toml")).unwrap();
     assert_eq!(policy.matches("wrapped = ").count(), 1, "{policy}");
